@@ -1,0 +1,60 @@
+//! Seam's sans-IO framing engine.
+//!
+//! # The contract
+//!
+//! A [`Decoder`] owns no socket, no clock and no thread: you hand it the bytes that a
+//! `recv()` returned, in chunks of any size (empty ones too), with [`Decoder::feed`] or
+//! [`Decoder::poll`], and drain the [`Event`]s it gives back until it yields nothing more;
+//! it then needs more bytes, and [`Decoder::waiting`] says which and how many. Events come
+//! out in stream order, each with its absolute [`Span`] in the stream: the 4-byte length
+//! prefix, the parsed JSON header, body pieces (slices borrowed from your chunk, never
+//! copied) and the message end. Any way of cutting the same stream gives the same events
+//! once adjacent body pieces are merged. When the stream ends, call [`Decoder::finish`]: it
+//! succeeds on a frame boundary and otherwise reports where the stream was cut and how many
+//! bytes were missing. A length-prefixed stream cannot be resynchronised after garbage, so
+//! the first [`DecodeError`] is final: every later call returns that same error. The
+//! [`Encoder`] turns a header (and its body length) into bytes; large bodies are streamed by
+//! the caller after the head.
+//!
+//! # Wire format
+//!
+//! ```text
+//!  0        4                        4+H                      4+H+B
+//!  +--------+------------------------+------------------------+
+//!  | H (u32)|  header: H bytes of    |  body: B bytes, where  |
+//!  | LE     |  UTF-8 JSON object     |  B = header["size"]    |
+//!  +--------+------------------------+------------------------+
+//! ```
+//!
+//! The prefix is little-endian by default (what Python's `struct.pack('i', n)` writes on
+//! common machines) or big-endian on request; which header fields give the body length is
+//! configurable ([`Framing::size_fields`]).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod cut;
+mod datagram;
+mod decoder;
+mod digest;
+mod encoder;
+mod error;
+mod event;
+mod framing;
+pub mod messages;
+#[cfg(feature = "vectors")]
+pub mod vectors;
+
+pub use cut::{Chunks, Cut, CutSpecError};
+pub use datagram::{decode_datagram, Datagram};
+pub use decoder::{Decoder, Events, Waiting};
+pub use digest::{md5_hex, BodyDigest};
+pub use encoder::{EncodeError, Encoder};
+pub use error::{DecodeError, Part};
+pub use event::{coalesce_body_pieces, Event, EventRecord, Span};
+pub use framing::{
+    BodyLenError, ByteOrder, Framing, DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_HEADER_LEN, PREFIX_LEN,
+    TUTORIAL_SIZE_FIELDS,
+};
+
+/// A parsed frame header: always a JSON object.
+pub type Header = serde_json::Map<String, serde_json::Value>;

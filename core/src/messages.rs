@@ -1,0 +1,340 @@
+//! The messages Seam's server, client and browser page exchange, as frame headers.
+//!
+//! Every header carries its kind in `"op"`. A message with a body declares its length in
+//! `"size"`; the body follows the header as raw bytes. Transfers are designed to stream:
+//!
+//! ```text
+//! upload:    put {name, size, offset, force}  + body   then  put_end {md5}   ->  stored {name, size, md5}
+//! download:  get {name, offset}                ->  file {name, size, offset, total} + body  then  file_end {md5}
+//! command:   exec {argv}   ->  output {stream, size} + body ... (as produced)  then  exit {code, signal}
+//! chat:      chat_join {name}, chat {text}  ->  chat_joined {name}, chat_line {from, text}, chat_left {name}
+//! echo:      echo {size} + body            ->  echo {size} + the same body
+//! ```
+//!
+//! The MD5 of an upload travels after its body, so a client reads its file once; a download
+//! announces its size first and its MD5 after the body. MD5s cover the whole file, also when
+//! a transfer resumes at `offset`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::Header;
+
+/// What a client asks of the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// `hello`: the first frame of a connection, with the token when the server needs one.
+    Hello {
+        /// The shared secret, when the server was started with one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        /// The client's name and version, for the logs.
+        #[serde(default)]
+        client: String,
+    },
+    /// `put`: upload `size` bytes of the file `name`, starting at byte `offset`; the body follows,
+    /// then a [`Request::PutEnd`].
+    Put {
+        /// The file's name in the server's root.
+        name: String,
+        /// Bytes in this frame's body.
+        size: u64,
+        /// Where the body starts in the file (non-zero when resuming).
+        #[serde(default)]
+        offset: u64,
+        /// Replace an existing file.
+        #[serde(default)]
+        force: bool,
+    },
+    /// `put_end`: the MD5 of the whole file, sent after the upload's body.
+    PutEnd {
+        /// 32 lowercase hex digits.
+        md5: String,
+    },
+    /// `resume`: how many bytes of an interrupted upload of `name` the server holds.
+    Resume {
+        /// The file's name.
+        name: String,
+    },
+    /// `get`: download the file `name` from byte `offset`.
+    Get {
+        /// The file's name in the server's root.
+        name: String,
+        /// Where to start (non-zero when resuming).
+        #[serde(default)]
+        offset: u64,
+    },
+    /// `list`: the files in the server's root.
+    List,
+    /// `delete`: remove the file `name`.
+    Delete {
+        /// The file's name.
+        name: String,
+    },
+    /// `exec`: run an allowed program with these arguments, without a shell.
+    Exec {
+        /// Program and arguments, passed as they are.
+        argv: Vec<String>,
+    },
+    /// `chat_join`: enter the chat under a name.
+    ChatJoin {
+        /// The name others see.
+        name: String,
+    },
+    /// `chat`: say a line to everyone in the chat.
+    Chat {
+        /// The line.
+        text: String,
+    },
+    /// `echo`: send `size` bytes of body back unchanged.
+    Echo {
+        /// Bytes in the body.
+        size: u64,
+    },
+}
+
+/// What the server answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Reply {
+    /// `welcome`: the hello was accepted.
+    Welcome {
+        /// The server's name and version.
+        server: String,
+    },
+    /// `stored`: an upload was verified and committed under its final name.
+    Stored {
+        /// The file's name.
+        name: String,
+        /// The whole file's size.
+        total: u64,
+        /// The whole file's MD5.
+        md5: String,
+    },
+    /// `resume_from`: the server holds this many bytes of an interrupted upload.
+    ResumeFrom {
+        /// The file's name.
+        name: String,
+        /// Bytes already held; the next `put` starts there.
+        offset: u64,
+    },
+    /// `file`: a download starts; `size` bytes of body follow, then a [`Reply::FileEnd`].
+    File {
+        /// The file's name.
+        name: String,
+        /// Bytes in this frame's body.
+        size: u64,
+        /// Where the body starts in the file.
+        offset: u64,
+        /// The whole file's size.
+        total: u64,
+    },
+    /// `file_end`: the MD5 of the whole file, after a download's body.
+    FileEnd {
+        /// 32 lowercase hex digits.
+        md5: String,
+    },
+    /// `listing`: the files in the root.
+    Listing {
+        /// One entry per file, sorted by name.
+        files: Vec<FileEntry>,
+    },
+    /// `deleted`: a file was removed.
+    Deleted {
+        /// The file's name.
+        name: String,
+    },
+    /// `output`: a piece of a command's output; `size` bytes of body follow.
+    Output {
+        /// Which stream it came from.
+        stream: OutputStream,
+        /// Bytes in the body.
+        size: u64,
+    },
+    /// `exit`: the command ended.
+    Exit {
+        /// Its exit code, when it exited.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<i32>,
+        /// The signal that killed it, when one did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signal: Option<i32>,
+    },
+    /// `chat_joined`: someone entered the chat.
+    ChatJoined {
+        /// Their name.
+        name: String,
+    },
+    /// `chat_line`: someone said something.
+    ChatLine {
+        /// Who said it.
+        from: String,
+        /// What they said.
+        text: String,
+    },
+    /// `chat_left`: someone left the chat.
+    ChatLeft {
+        /// Their name.
+        name: String,
+    },
+    /// `echo`: the body of an echo request, sent back.
+    Echo {
+        /// Bytes in the body.
+        size: u64,
+    },
+    /// `error`: the request failed.
+    Error {
+        /// A stable code for programs.
+        code: ErrorCode,
+        /// A sentence for people.
+        message: String,
+    },
+}
+
+/// A file in a [`Reply::Listing`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// The file's name.
+    pub name: String,
+    /// Its size in bytes (named `bytes`, not `size`: a listing has no body).
+    pub bytes: u64,
+}
+
+/// The stream a piece of command output came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputStream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+/// Stable error codes of [`Reply::Error`]; their snake_case names never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The byte stream broke the framing rules; the connection closes.
+    BadFrame,
+    /// The header is a valid frame but not a valid request.
+    BadRequest,
+    /// The `op` is not one the server knows.
+    UnknownOp,
+    /// A token is required and was missing or wrong.
+    Unauthorized,
+    /// A file name is not allowed (path, `..`, control characters, too long).
+    BadName,
+    /// No such file.
+    NotFound,
+    /// The file exists and `force` was not given.
+    Exists,
+    /// A body or file is over a limit.
+    TooLarge,
+    /// The MD5 sent does not match the bytes received.
+    Md5Mismatch,
+    /// A resume offset does not match what the server holds.
+    OffsetMismatch,
+    /// The program is not on the server's allow-list.
+    ExecDenied,
+    /// A command ran past its time limit.
+    Timeout,
+    /// A command's output went over its cap.
+    OutputLimit,
+    /// The connection was idle too long.
+    IdleTimeout,
+    /// The server is at its connection limit.
+    Busy,
+    /// The server failed on its side.
+    Internal,
+}
+
+/// Why a header is not a valid request or reply.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MessageError {
+    /// The header has no `op` field.
+    #[error("header has no \"op\" field")]
+    MissingOp,
+    /// The `op` is not known.
+    #[error("unknown op \"{0}\"")]
+    UnknownOp(String),
+    /// The fields do not fit the `op`.
+    #[error("bad \"{op}\" message: {message}")]
+    BadFields {
+        /// The op.
+        op: String,
+        /// What serde found wrong.
+        message: String,
+    },
+}
+
+const REQUEST_OPS: &[&str] = &[
+    "hello",
+    "put",
+    "put_end",
+    "resume",
+    "get",
+    "list",
+    "delete",
+    "exec",
+    "chat_join",
+    "chat",
+    "echo",
+];
+const REPLY_OPS: &[&str] = &[
+    "welcome",
+    "stored",
+    "resume_from",
+    "file",
+    "file_end",
+    "listing",
+    "deleted",
+    "output",
+    "exit",
+    "chat_joined",
+    "chat_line",
+    "chat_left",
+    "echo",
+    "error",
+];
+
+fn from_header<T: for<'de> Deserialize<'de>>(
+    header: &Header,
+    ops: &[&str],
+) -> Result<T, MessageError> {
+    let op = match header.get("op") {
+        Some(Value::String(op)) => op,
+        Some(other) => return Err(MessageError::UnknownOp(other.to_string())),
+        None => return Err(MessageError::MissingOp),
+    };
+    if !ops.contains(&op.as_str()) {
+        return Err(MessageError::UnknownOp(op.clone()));
+    }
+    serde_json::from_value(Value::Object(header.clone())).map_err(|e| MessageError::BadFields {
+        op: op.clone(),
+        message: e.to_string(),
+    })
+}
+
+impl Request {
+    /// Reads a request from a decoded header.
+    pub fn from_header(header: &Header) -> Result<Request, MessageError> {
+        from_header(header, REQUEST_OPS)
+    }
+}
+
+impl Reply {
+    /// Reads a reply from a decoded header.
+    pub fn from_header(header: &Header) -> Result<Reply, MessageError> {
+        from_header(header, REPLY_OPS)
+    }
+
+    /// An error reply.
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Reply {
+        Reply::Error {
+            code,
+            message: message.into(),
+        }
+    }
+}
