@@ -16,6 +16,30 @@
 //! [`Encoder`] turns a header (and its body length) into bytes; large bodies are streamed by
 //! the caller after the head.
 //!
+//! ```
+//! use seam_core::{Decoder, Event, Framing};
+//!
+//! let mut decoder = Decoder::new(Framing::default());
+//! let mut body = Vec::new();
+//! // One frame, {"op":"echo","size":5} + "hello", cut where a network might cut it.
+//! for chunk in [&b"\x16\x00\x00\x00{\"op\":\"echo\",\"si"[..], &b"ze\":5}hel"[..], &b"lo"[..]] {
+//!     for event in decoder.feed(chunk) {
+//!         match event? {
+//!             Event::Header { header, body_len, .. } => {
+//!                 assert_eq!(header["op"], "echo");
+//!                 assert_eq!(body_len, 5);
+//!             }
+//!             Event::BodyPiece { bytes, .. } => body.extend_from_slice(bytes),
+//!             Event::MessageEnd { span, .. } => assert_eq!((span.start, span.end), (0, 31)),
+//!             Event::Length { header_len, .. } => assert_eq!(header_len, 22),
+//!         }
+//!     }
+//! }
+//! decoder.finish()?;
+//! assert_eq!(body, b"hello");
+//! # Ok::<(), seam_core::DecodeError>(())
+//! ```
+//!
 //! # Wire format
 //!
 //! ```text
@@ -41,6 +65,9 @@ mod error;
 mod event;
 mod framing;
 pub mod messages;
+pub mod names;
+mod naive;
+mod trace;
 #[cfg(feature = "vectors")]
 pub mod vectors;
 
@@ -55,6 +82,8 @@ pub use framing::{
     BodyLenError, ByteOrder, Framing, DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_HEADER_LEN, PREFIX_LEN,
     TUTORIAL_SIZE_FIELDS,
 };
+pub use naive::{naive_reads, NaiveRead, NaiveVerdict};
+pub use trace::{parse_trace, trace_line, Direction, TraceChunk, TraceError};
 
 /// A parsed frame header: always a JSON object.
 pub type Header = serde_json::Map<String, serde_json::Value>;

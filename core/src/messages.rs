@@ -4,7 +4,8 @@
 //! `"size"`; the body follows the header as raw bytes. Transfers are designed to stream:
 //!
 //! ```text
-//! upload:    put {name, size, offset, force}  + body   then  put_end {md5}   ->  stored {name, size, md5}
+//! upload:    put {name, total, resume, force}  ->  ready {name, offset}
+//!            put_data {size} + body (bytes offset..total), put_end {md5}  ->  stored {name, total, md5}
 //! download:  get {name, offset}                ->  file {name, size, offset, total} + body  then  file_end {md5}
 //! command:   exec {argv}   ->  output {stream, size} + body ... (as produced)  then  exit {code, signal}
 //! chat:      chat_join {name}, chat {text}  ->  chat_joined {name}, chat_line {from, text}, chat_left {name}
@@ -34,29 +35,30 @@ pub enum Request {
         #[serde(default)]
         client: String,
     },
-    /// `put`: upload `size` bytes of the file `name`, starting at byte `offset`; the body follows,
-    /// then a [`Request::PutEnd`].
+    /// `put`: announce an upload of a file of `total` bytes; the server answers
+    /// [`Reply::Ready`] with the offset to send from, then come [`Request::PutData`] and
+    /// [`Request::PutEnd`].
     Put {
         /// The file's name in the server's root.
         name: String,
-        /// Bytes in this frame's body.
-        size: u64,
-        /// Where the body starts in the file (non-zero when resuming).
+        /// The whole file's size.
+        total: u64,
+        /// Continue an interrupted upload from the bytes the server already holds.
         #[serde(default)]
-        offset: u64,
+        resume: bool,
         /// Replace an existing file.
         #[serde(default)]
         force: bool,
     },
-    /// `put_end`: the MD5 of the whole file, sent after the upload's body.
+    /// `put_data`: the file's bytes from the offset the server gave, `size` bytes of body.
+    PutData {
+        /// Bytes in the body.
+        size: u64,
+    },
+    /// `put_end`: the MD5 of the whole file, sent after the body.
     PutEnd {
         /// 32 lowercase hex digits.
         md5: String,
-    },
-    /// `resume`: how many bytes of an interrupted upload of `name` the server holds.
-    Resume {
-        /// The file's name.
-        name: String,
     },
     /// `get`: download the file `name` from byte `offset`.
     Get {
@@ -113,11 +115,12 @@ pub enum Reply {
         /// The whole file's MD5.
         md5: String,
     },
-    /// `resume_from`: the server holds this many bytes of an interrupted upload.
-    ResumeFrom {
+    /// `ready`: an upload may go on; its `put_data` starts at byte `offset` of the file
+    /// (non-zero when resuming).
+    Ready {
         /// The file's name.
         name: String,
-        /// Bytes already held; the next `put` starts there.
+        /// Bytes the server already holds.
         offset: u64,
     },
     /// `file`: a download starts; `size` bytes of body follow, then a [`Reply::FileEnd`].
@@ -230,6 +233,8 @@ pub enum ErrorCode {
     NotFound,
     /// The file exists and `force` was not given.
     Exists,
+    /// Another connection is uploading the same name.
+    InUse,
     /// A body or file is over a limit.
     TooLarge,
     /// The MD5 sent does not match the bytes received.
@@ -272,8 +277,8 @@ pub enum MessageError {
 const REQUEST_OPS: &[&str] = &[
     "hello",
     "put",
+    "put_data",
     "put_end",
-    "resume",
     "get",
     "list",
     "delete",
@@ -285,7 +290,7 @@ const REQUEST_OPS: &[&str] = &[
 const REPLY_OPS: &[&str] = &[
     "welcome",
     "stored",
-    "resume_from",
+    "ready",
     "file",
     "file_end",
     "listing",
@@ -305,7 +310,12 @@ fn from_header<T: for<'de> Deserialize<'de>>(
 ) -> Result<T, MessageError> {
     let op = match header.get("op") {
         Some(Value::String(op)) => op,
-        Some(other) => return Err(MessageError::UnknownOp(other.to_string())),
+        Some(other) => {
+            return Err(MessageError::BadFields {
+                op: other.to_string(),
+                message: "\"op\" must be a string".into(),
+            })
+        }
         None => return Err(MessageError::MissingOp),
     };
     if !ops.contains(&op.as_str()) {

@@ -1,1 +1,85 @@
-fn main() {}
+//! `seam`: the command-line shell around `seam-core`.
+
+mod cli;
+mod client;
+mod decode;
+mod server;
+mod traced;
+mod transfer;
+mod wire;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Decode(args) => match decode::run(&args) {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("seam: {error:#}");
+                ExitCode::from(cli::EXIT_IO)
+            }
+        },
+        Command::Serve(args) => {
+            init_logs();
+            match runtime().block_on(server::run(args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("seam: {error:#}");
+                    ExitCode::from(cli::EXIT_IO)
+                }
+            }
+        }
+        Command::Put(args) => client_outcome(
+            &args.client.clone(),
+            runtime().block_on(client::put::run(&args)),
+        ),
+        Command::Get(args) => client_outcome(
+            &args.client.clone(),
+            runtime().block_on(client::get::run(&args)),
+        ),
+        Command::Ls(args) => client_outcome(
+            &args.client.clone(),
+            runtime().block_on(client::list::ls(&args)),
+        ),
+        Command::Rm(args) => client_outcome(
+            &args.client.clone(),
+            runtime().block_on(client::list::rm(&args)),
+        ),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the async runtime starts")
+}
+
+/// Logs to stderr; `RUST_LOG` (e.g. `seam=debug`) sets the detail, `info` by default.
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+fn client_outcome(args: &cli::ClientArgs, outcome: Result<(), client::ClientError>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            if args.json {
+                println!("{}", error.to_json());
+            }
+            eprintln!("seam: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The trace format: every chunk exactly as a socket read or write handled it, as JSON
+//! lines, written by `seam ... --trace FILE` and replayed by the browser page.
+//!
+//! One line per chunk: `{"conn":1,"dir":"in","t":0.001234,"offset":0,"data":"FgAAAHsi..."}`
+//! where `conn` numbers the connection (a server traces many; absent means 0), `dir` is `in`
+//! (read from the socket) or `out` (written to it), `t` the seconds since the trace began,
+//! `offset` the chunk's offset in that connection's stream in that direction and `data` its
+//! bytes in standard base64.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// Which way a traced chunk went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Read from the socket.
+    In,
+    /// Written to the socket.
+    Out,
+}
+
+/// One traced chunk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceChunk {
+    /// The connection it belongs to.
+    pub conn: u64,
+    /// Which way it went.
+    pub dir: Direction,
+    /// Seconds since the trace began.
+    pub t: f64,
+    /// Offset of its first byte in that direction's stream.
+    pub offset: u64,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TraceLine<'a> {
+    #[serde(default)]
+    conn: u64,
+    dir: Direction,
+    t: f64,
+    offset: u64,
+    #[serde(borrow)]
+    data: std::borrow::Cow<'a, str>,
+}
+
+/// Why a trace could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TraceError {
+    /// A line is not a trace record.
+    #[error("trace line {line}: {message}")]
+    BadLine {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A chunk's offset does not follow the previous chunk in its direction.
+    #[error(
+        "trace line {line}: offset {offset} should be {expected} (a chunk is missing or repeated)"
+    )]
+    Gap {
+        /// 1-based line number.
+        line: usize,
+        /// The offset found.
+        offset: u64,
+        /// The offset that follows the previous chunk.
+        expected: u64,
+    },
+}
+
+/// One trace line (with its newline) for a chunk.
+pub fn trace_line(conn: u64, dir: Direction, t: f64, offset: u64, bytes: &[u8]) -> String {
+    let line = TraceLine {
+        conn,
+        dir,
+        t,
+        offset,
+        data: STANDARD.encode(bytes).into(),
+    };
+    let mut text = serde_json::to_string(&line).expect("a trace line always serializes");
+    text.push('\n');
+    text
+}
+
+/// Reads a whole trace; blank lines are skipped, and the chunks of each connection and
+/// direction must follow one another without gaps.
+pub fn parse_trace(text: &str) -> Result<Vec<TraceChunk>, TraceError> {
+    let mut chunks = Vec::new();
+    let mut next: BTreeMap<(u64, Direction), u64> = BTreeMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_no = index + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |message: String| TraceError::BadLine {
+            line: line_no,
+            message,
+        };
+        let record: TraceLine<'_> = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+        let bytes = STANDARD
+            .decode(record.data.as_bytes())
+            .map_err(|e| bad(format!("data is not base64: {e}")))?;
+        let expected = next.entry((record.conn, record.dir)).or_insert(0);
+        if record.offset != *expected {
+            return Err(TraceError::Gap {
+                line: line_no,
+                offset: record.offset,
+                expected: *expected,
+            });
+        }
+        *expected += bytes.len() as u64;
+        chunks.push(TraceChunk {
+            conn: record.conn,
+            dir: record.dir,
+            t: record.t,
+            offset: record.offset,
+            bytes,
+        });
+    }
+    Ok(chunks)
+}

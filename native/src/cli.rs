@@ -1,0 +1,244 @@
+//! The command line: subcommands, their flags and the exit codes.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use seam_core::{
+    ByteOrder, Cut, Framing, DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_HEADER_LEN, TUTORIAL_SIZE_FIELDS,
+};
+
+/// Exit code: the stream broke the framing rules (or the peer broke the protocol).
+pub const EXIT_FRAMING: u8 = 1;
+/// Exit code: a local file or stream could not be read or written.
+pub const EXIT_IO: u8 = 3;
+/// Exit code: the server could not be reached, or the connection was lost.
+pub const EXIT_CONNECTION: u8 = 4;
+/// Exit code: the server refused the request (its error code is printed).
+pub const EXIT_REFUSED: u8 = 5;
+/// Exit code: an MD5 check failed; nothing was stored under the final name.
+pub const EXIT_MD5: u8 = 6;
+/// Exit code: the destination exists and --force was not given.
+pub const EXIT_EXISTS: u8 = 7;
+
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 the stream or the peer broke the framing \
+rules; 2 bad command line; 3 a local file could not be read or written; 4 the server could not \
+be reached or the connection was lost; 5 the server refused the request; 6 an MD5 check \
+failed (nothing was stored under the final name); 7 the destination exists (use --force).";
+
+/// Seam: length-prefixed JSON framing over TCP, done properly.
+#[derive(Debug, Parser)]
+#[command(name = "seam", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of `seam`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decode a captured byte stream and print one JSON line per framing event.
+    #[command(after_help = EXIT_CODES)]
+    Decode(DecodeArgs),
+    /// Serve files to many clients at once (upload, download, list, delete).
+    #[command(after_help = EXIT_CODES)]
+    Serve(ServeArgs),
+    /// Upload files, verified by MD5 before they appear on the server.
+    #[command(after_help = EXIT_CODES)]
+    Put(PutArgs),
+    /// Download files, verified by MD5 before they appear here.
+    #[command(after_help = EXIT_CODES)]
+    Get(GetArgs),
+    /// List the server's files.
+    #[command(after_help = EXIT_CODES)]
+    Ls(LsArgs),
+    /// Delete a file on the server.
+    #[command(after_help = EXIT_CODES)]
+    Rm(RmArgs),
+}
+
+/// Flags of `seam serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = crate::server::DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+
+    /// Folder to serve; created on first use.
+    #[arg(long, default_value = "seam-data")]
+    pub root: PathBuf,
+
+    /// A token every connection must present first (compared in constant time).
+    #[arg(long, env = "SEAM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Listen on a non-loopback address without a token.
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Most connections served at once; more are told the server is busy.
+    #[arg(long, default_value_t = 256)]
+    pub max_conns: usize,
+
+    /// Seconds a connection may stay silent before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub idle_timeout: u64,
+
+    /// Largest file accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_LEN)]
+    pub max_upload: u64,
+
+    /// Write every chunk each connection reads or writes to FILE, as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+}
+
+/// Flags every client subcommand shares.
+#[derive(Debug, Args, Clone)]
+pub struct ClientArgs {
+    /// The server's address.
+    #[arg(long, env = "SEAM_SERVER", default_value = crate::server::DEFAULT_LISTEN)]
+    pub server: String,
+
+    /// The server's token.
+    #[arg(long, env = "SEAM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Print nothing but errors (no progress bars).
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Print results as JSON lines, for scripts.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write every chunk the connection reads or writes to FILE, as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+}
+
+/// Flags of `seam put`.
+#[derive(Debug, Args)]
+pub struct PutArgs {
+    /// Files to upload.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Name on the server (only with a single file); default: the file's own name.
+    #[arg(long = "as", value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Continue an interrupted upload from the bytes the server already holds.
+    #[arg(long)]
+    pub resume: bool,
+
+    /// Replace a file that exists on the server.
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Flags of `seam get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Names of the files to download.
+    #[arg(required = true)]
+    pub names: Vec<String>,
+
+    /// Where to write: a file (with one name) or an existing folder; default: here.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Continue an interrupted download from the bytes already here.
+    #[arg(long)]
+    pub resume: bool,
+
+    /// Replace a local file that exists.
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Flags of `seam ls`.
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Flags of `seam rm`.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Name of the file to delete.
+    pub name: String,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Flags of `seam decode`.
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// The stream to read: a file, or `-` for standard input.
+    #[arg(default_value = "-")]
+    pub input: PathBuf,
+
+    /// How to cut the stream into chunks before decoding: sent, merge:N, split:N,
+    /// reads:N[,N...], random:SEED[:MAX] or bytes. Any cut gives the same events.
+    #[arg(long, default_value = "reads:65536", value_parser = parse_cut)]
+    pub cut: Cut,
+
+    #[command(flatten)]
+    pub framing: FramingArgs,
+}
+
+/// Framing options shared by every subcommand that reads or writes frames.
+#[derive(Debug, Args)]
+pub struct FramingArgs {
+    /// Read the 4-byte header length as big-endian (network order) instead of little-endian.
+    #[arg(long)]
+    pub big_endian: bool,
+
+    /// A header field that gives the body length (repeat for several).
+    /// Default: size, filesize, data_size and len.
+    #[arg(long = "size-field", value_name = "NAME")]
+    pub size_fields: Vec<String>,
+
+    /// Largest header accepted, in bytes.
+    #[arg(long = "max-header", value_name = "BYTES", default_value_t = DEFAULT_MAX_HEADER_LEN)]
+    pub max_header: u32,
+
+    /// Largest body accepted, in bytes.
+    #[arg(long = "max-body", value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_LEN)]
+    pub max_body: u64,
+}
+
+impl FramingArgs {
+    /// The framing these flags describe.
+    pub fn framing(&self) -> Framing {
+        let size_fields = if self.size_fields.is_empty() {
+            TUTORIAL_SIZE_FIELDS.iter().map(|f| f.to_string()).collect()
+        } else {
+            self.size_fields.clone()
+        };
+        Framing {
+            byte_order: if self.big_endian {
+                ByteOrder::Big
+            } else {
+                ByteOrder::Little
+            },
+            size_fields,
+            max_header_len: self.max_header,
+            max_body_len: self.max_body,
+        }
+    }
+}
+
+fn parse_cut(spec: &str) -> Result<Cut, String> {
+    spec.parse::<Cut>().map_err(|e| e.to_string())
+}

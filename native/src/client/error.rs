@@ -1,0 +1,133 @@
+//! What can go wrong in a client command, and the exit code each cause gives.
+
+use std::path::Path;
+
+use seam_core::messages::{ErrorCode, Reply};
+use serde_json::json;
+use thiserror::Error;
+
+use crate::cli::{EXIT_CONNECTION, EXIT_EXISTS, EXIT_FRAMING, EXIT_IO, EXIT_MD5, EXIT_REFUSED};
+use crate::wire::WireError;
+
+/// Why a client command failed.
+#[derive(Debug, Error)]
+pub enum ClientError {
+    /// The server could not be reached.
+    #[error("cannot connect to {0}: {1}")]
+    Connect(String, std::io::Error),
+    /// The connection failed mid-way.
+    #[error("connection lost: {0}")]
+    Lost(std::io::Error),
+    /// The server closed the connection without answering.
+    #[error("the server closed the connection without answering")]
+    Closed,
+    /// The server broke the framing or the protocol.
+    #[error("the server broke the protocol: {0}")]
+    Protocol(String),
+    /// The server refused the request.
+    #[error("the server refused: {message} ({code})", code = code_name(*code))]
+    Refused {
+        /// Its stable code.
+        code: ErrorCode,
+        /// Its sentence.
+        message: String,
+    },
+    /// A local file could not be read or written.
+    #[error("{path}: {source}")]
+    Local {
+        /// The file.
+        path: String,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The MD5 of the bytes received does not match the sender's.
+    #[error("MD5 mismatch for {name}: received {actual}, the server says {expected}; nothing was written under the final name")]
+    Md5Mismatch {
+        /// The file.
+        name: String,
+        /// What the sender said.
+        expected: String,
+        /// What the bytes give.
+        actual: String,
+    },
+    /// The destination exists.
+    #[error("{0} exists; use --force to replace it")]
+    Exists(String),
+    /// The command line asks for something impossible.
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn code_name(code: ErrorCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+impl ClientError {
+    /// A local file error.
+    pub fn local(path: &Path, source: std::io::Error) -> ClientError {
+        ClientError::Local {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    /// The server answered something else than expected.
+    pub fn unexpected(wanted: &str, got: &Reply) -> ClientError {
+        ClientError::Protocol(format!(
+            "expected {wanted}, got {}",
+            serde_json::to_string(got).unwrap_or_default()
+        ))
+    }
+
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ClientError::Connect(..) | ClientError::Lost(_) | ClientError::Closed => {
+                EXIT_CONNECTION
+            }
+            ClientError::Protocol(_) => EXIT_FRAMING,
+            ClientError::Refused {
+                code: ErrorCode::Exists,
+                ..
+            }
+            | ClientError::Exists(_) => EXIT_EXISTS,
+            ClientError::Refused {
+                code: ErrorCode::Md5Mismatch,
+                ..
+            }
+            | ClientError::Md5Mismatch { .. } => EXIT_MD5,
+            ClientError::Refused { .. } => EXIT_REFUSED,
+            ClientError::Local { .. } => EXIT_IO,
+            ClientError::Usage(_) => 2,
+        }
+    }
+
+    /// The failure as a JSON line for `--json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let code = match self {
+            ClientError::Refused { code, .. } => code_name(*code),
+            ClientError::Connect(..) | ClientError::Lost(_) | ClientError::Closed => {
+                "connection".into()
+            }
+            ClientError::Protocol(_) => "protocol".into(),
+            ClientError::Local { .. } => "local_io".into(),
+            ClientError::Md5Mismatch { .. } => "md5_mismatch".into(),
+            ClientError::Exists(_) => "exists".into(),
+            ClientError::Usage(_) => "usage".into(),
+        };
+        json!({"ok": false, "error": code, "message": self.to_string()})
+    }
+}
+
+impl From<WireError> for ClientError {
+    fn from(error: WireError) -> ClientError {
+        match error {
+            WireError::Io(e) => ClientError::Lost(e),
+            WireError::Decode(e) => ClientError::Protocol(e.to_string()),
+            WireError::Encode(e) => ClientError::Usage(e.to_string()),
+        }
+    }
+}

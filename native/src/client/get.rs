@@ -1,0 +1,160 @@
+//! `seam get`: downloads, written to a hidden partial file while hashed, renamed into
+//! place only when the MD5 matches the server's.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use seam_core::messages::{Reply, Request};
+use seam_core::names::{partial_name, validate_name};
+use seam_core::BodyDigest;
+use serde_json::json;
+
+use super::{print_result, ClientError, Progress, Session};
+use crate::cli::GetArgs;
+use crate::transfer::{hash_prefix, FileSink};
+
+/// Downloads every name on the command line, one after another on one connection.
+pub async fn run(args: &GetArgs) -> Result<(), ClientError> {
+    let targets = args
+        .names
+        .iter()
+        .map(|name| Ok((name.as_str(), destination(args, name)?)))
+        .collect::<Result<Vec<_>, ClientError>>()?;
+    for (_, dest) in &targets {
+        if !args.force && dest.exists() {
+            return Err(ClientError::Exists(dest.display().to_string()));
+        }
+    }
+    let mut session = Session::connect(&args.client).await?;
+    for (name, dest) in targets {
+        download(&mut session, args, name, &dest).await?;
+    }
+    session.close().await;
+    Ok(())
+}
+
+/// Where a name is written: `-o FILE` for a single name, `-o FOLDER/NAME`, or `./NAME`.
+fn destination(args: &GetArgs, name: &str) -> Result<PathBuf, ClientError> {
+    let checked = || {
+        validate_name(name)
+            .map_err(|e| ClientError::Usage(format!("cannot write \"{name}\" here: {e}")))
+    };
+    match &args.output {
+        Some(dir) if dir.is_dir() => Ok(dir.join(checked()?)),
+        Some(file) if args.names.len() == 1 => Ok(file.clone()),
+        Some(other) => Err(ClientError::Usage(format!(
+            "{} is not a folder; -o names a file only with a single name",
+            other.display()
+        ))),
+        None => Ok(PathBuf::from(checked()?)),
+    }
+}
+
+fn partial_path(dest: &Path) -> Result<PathBuf, ClientError> {
+    let file_name = dest
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| ClientError::Usage(format!("{} is not a file path", dest.display())))?;
+    Ok(dest.with_file_name(partial_name(file_name)))
+}
+
+async fn download(
+    session: &mut Session,
+    args: &GetArgs,
+    name: &str,
+    dest: &Path,
+) -> Result<(), ClientError> {
+    let started = Instant::now();
+    let partial = partial_path(dest)?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(!args.resume)
+        .open(&partial)
+        .map_err(|e| ClientError::local(&partial, e))?;
+    let held = file
+        .metadata()
+        .map_err(|e| ClientError::local(&partial, e))?
+        .len();
+    let mut digest = BodyDigest::new();
+    hash_prefix(&mut file, held, &mut digest).map_err(|e| ClientError::local(&partial, e))?;
+    session
+        .send(&Request::Get {
+            name: name.to_string(),
+            offset: held,
+        })
+        .await?;
+    let (size, total) = match session.reply().await? {
+        Reply::File {
+            size,
+            offset,
+            total,
+            ..
+        } if offset == held && offset + size == total => (size, total),
+        other => {
+            return Err(ClientError::unexpected(
+                "a file starting where the partial download ends",
+                &other,
+            ))
+        }
+    };
+    let progress = Progress::new(args.client.quiet || args.client.json, name, held, total);
+    let mut sink = FileSink::start(file, digest);
+    while let Some(piece) = session.reader.next_body_piece().await? {
+        sink.write(piece)
+            .await
+            .map_err(|e| ClientError::local(&partial, e))?;
+        progress.add(piece.len() as u64);
+    }
+    let (file, digest) = sink
+        .finish()
+        .await
+        .map_err(|e| ClientError::local(&partial, e))?;
+    progress.finish();
+    let expected = match session.reply().await? {
+        Reply::FileEnd { md5 } => md5,
+        other => return Err(ClientError::unexpected("file_end", &other)),
+    };
+    let md5 = digest.finish_hex();
+    if !expected.eq_ignore_ascii_case(&md5) {
+        drop(file);
+        let _ = std::fs::remove_file(&partial);
+        return Err(ClientError::Md5Mismatch {
+            name: name.to_string(),
+            expected,
+            actual: md5,
+        });
+    }
+    commit(file, &partial, dest).map_err(|e| ClientError::local(dest, e))?;
+    let seconds = started.elapsed().as_secs_f64();
+    print_result(
+        &args.client,
+        json!({"ok": true, "op": "get", "name": name, "path": dest.display().to_string(), "total": total, "md5": md5, "resumed_from": held, "seconds": seconds}),
+        || {
+            let resumed = if held > 0 {
+                format!(", resumed at byte {held}")
+            } else {
+                String::new()
+            };
+            format!(
+                "got {name} -> {}: {size} bytes, md5 {md5}{resumed} ({seconds:.2} s)",
+                dest.display()
+            )
+        },
+    );
+    Ok(())
+}
+
+/// fsync, rename into place, fsync the folder.
+fn commit(file: File, partial: &Path, dest: &Path) -> std::io::Result<()> {
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(partial, dest)?;
+    let folder = match dest.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    File::open(folder)?.sync_all()
+}

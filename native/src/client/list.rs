@@ -1,0 +1,48 @@
+//! `seam ls` and `seam rm`.
+
+use seam_core::messages::{Reply, Request};
+use serde_json::json;
+
+use super::{ClientError, Session};
+use crate::cli::{LsArgs, RmArgs};
+
+/// Prints the server's files: name and size, or one JSON line each with `--json`.
+pub async fn ls(args: &LsArgs) -> Result<(), ClientError> {
+    let mut session = Session::connect(&args.client).await?;
+    session.send(&Request::List).await?;
+    let files = match session.reply().await? {
+        Reply::Listing { files } => files,
+        other => return Err(ClientError::unexpected("listing", &other)),
+    };
+    session.close().await;
+    for file in &files {
+        if args.client.json {
+            println!("{}", json!({"name": file.name, "bytes": file.bytes}));
+        } else {
+            println!("{:>14}  {}", file.bytes, file.name);
+        }
+    }
+    Ok(())
+}
+
+/// Deletes one file on the server.
+pub async fn rm(args: &RmArgs) -> Result<(), ClientError> {
+    let mut session = Session::connect(&args.client).await?;
+    session
+        .send(&Request::Delete {
+            name: args.name.clone(),
+        })
+        .await?;
+    match session.reply().await? {
+        Reply::Deleted { name } => {
+            session.close().await;
+            super::print_result(
+                &args.client,
+                json!({"ok": true, "op": "rm", "name": name}),
+                || format!("deleted {name}"),
+            );
+            Ok(())
+        }
+        other => Err(ClientError::unexpected("deleted", &other)),
+    }
+}

@@ -1,0 +1,89 @@
+//! The client subcommands: a session with the server, and what each command does with it.
+
+mod error;
+pub mod get;
+pub mod list;
+mod progress;
+pub mod put;
+
+use seam_core::messages::{Reply, Request};
+use seam_core::Framing;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+
+use crate::cli::ClientArgs;
+use crate::traced::{TraceSink, Traced};
+use crate::wire::{FrameReader, FrameWriter};
+pub use error::ClientError;
+pub use progress::Progress;
+
+/// A connection to a server, past the hello.
+pub struct Session {
+    /// Reads replies.
+    pub reader: FrameReader<Traced<OwnedReadHalf>>,
+    /// Writes requests.
+    pub writer: FrameWriter<Traced<OwnedWriteHalf>>,
+}
+
+impl Session {
+    /// Connects, says hello (with the token, if any) and waits for the welcome.
+    pub async fn connect(args: &ClientArgs) -> Result<Session, ClientError> {
+        let stream = TcpStream::connect(&args.server)
+            .await
+            .map_err(|e| ClientError::Connect(args.server.clone(), e))?;
+        let _ = stream.set_nodelay(true);
+        let trace = match &args.trace {
+            Some(path) => Some(TraceSink::create(path).map_err(|e| ClientError::local(path, e))?),
+            None => None,
+        };
+        let (read, write) = stream.into_split();
+        let mut session = Session {
+            reader: FrameReader::new(Traced::new(read, trace.clone(), 0), Framing::default()),
+            writer: FrameWriter::new(Traced::new(write, trace, 0), Framing::default()),
+        };
+        session
+            .send(&Request::Hello {
+                token: args.token.clone(),
+                client: format!("seam {}", env!("CARGO_PKG_VERSION")),
+            })
+            .await?;
+        match session.reply().await? {
+            Reply::Welcome { .. } => Ok(session),
+            other => Err(ClientError::unexpected("welcome", &other)),
+        }
+    }
+
+    /// Sends a request without a body.
+    pub async fn send(&mut self, request: &Request) -> Result<(), ClientError> {
+        self.writer.send(request).await?;
+        self.writer.flush().await?;
+        Ok(())
+    }
+
+    /// The next reply; an `error` reply becomes [`ClientError::Refused`].
+    pub async fn reply(&mut self) -> Result<Reply, ClientError> {
+        let Some(head) = self.reader.next_header().await? else {
+            return Err(ClientError::Closed);
+        };
+        let reply =
+            Reply::from_header(&head.header).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        match reply {
+            Reply::Error { code, message } => Err(ClientError::Refused { code, message }),
+            reply => Ok(reply),
+        }
+    }
+
+    /// Says goodbye: closes the writing side so the server sees a clean end.
+    pub async fn close(mut self) {
+        let _ = self.writer.shutdown().await;
+    }
+}
+
+/// Prints a result line: JSON with `--json`, else the human text (unless `--quiet`).
+pub fn print_result(args: &ClientArgs, json: serde_json::Value, human: impl FnOnce() -> String) {
+    if args.json {
+        println!("{json}");
+    } else if !args.quiet {
+        println!("{}", human());
+    }
+}

@@ -1,0 +1,112 @@
+//! `seam decode`: a captured stream in, one JSON line per framing event out.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use seam_core::{Decoder, EventRecord};
+use serde_json::json;
+
+use crate::cli::{DecodeArgs, EXIT_FRAMING};
+
+/// The most bytes held in memory at once: a larger chunk is fed in pieces of this size.
+const MAX_CHUNK: usize = 1 << 20;
+
+/// Decodes the input as the flags say and prints the events; see [`crate::cli::DecodeArgs`].
+pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
+    let mut input: Box<dyn Read> = if args.input.as_os_str() == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        let file = File::open(&args.input)
+            .with_context(|| format!("cannot open {}", args.input.display()))?;
+        Box::new(file)
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    match decode(&mut input, args, &mut out) {
+        Err(error) if is_broken_pipe(&error) => Ok(ExitCode::SUCCESS),
+        Err(error) => Err(error),
+        Ok(code) => match out.flush() {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+            other => other
+                .map(|()| code)
+                .context("cannot write to standard output"),
+        },
+    }
+}
+
+fn decode(
+    input: &mut dyn Read,
+    args: &DecodeArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let mut decoder = Decoder::new(args.framing.framing());
+    let mut buffer = vec![0u8; MAX_CHUNK];
+    let endless = [usize::MAX];
+    for chunk_len in args.cut.chunks(&endless) {
+        let mut left = chunk_len;
+        while left > 0 {
+            let want = left.min(MAX_CHUNK);
+            let got = read_full(input, &mut buffer[..want]).context("cannot read the stream")?;
+            if got == 0 {
+                return finish(&mut decoder, out);
+            }
+            left -= got;
+            for event in decoder.feed(&buffer[..got]) {
+                match event {
+                    Ok(event) => write_line(out, &event.to_record())?,
+                    Err(error) => return report(out, &error),
+                }
+            }
+            if got < want {
+                return finish(&mut decoder, out);
+            }
+        }
+    }
+    finish(&mut decoder, out)
+}
+
+fn finish(decoder: &mut Decoder, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    match decoder.finish() {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(error) => report(out, &error),
+    }
+}
+
+fn report(out: &mut dyn Write, error: &seam_core::DecodeError) -> anyhow::Result<ExitCode> {
+    let line = json!({
+        "kind": "error",
+        "offset": error.offset(),
+        "message": error.to_string(),
+        "error": error,
+    });
+    writeln!(out, "{line}").context("cannot write to standard output")?;
+    Ok(ExitCode::from(EXIT_FRAMING))
+}
+
+fn write_line(out: &mut dyn Write, record: &EventRecord) -> anyhow::Result<()> {
+    serde_json::to_writer(&mut *out, record).context("cannot write to standard output")?;
+    out.write_all(b"\n")
+        .context("cannot write to standard output")
+}
+
+/// Reads until `buf` is full or the input ends; returns how many bytes were read.
+fn read_full(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}

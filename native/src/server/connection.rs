@@ -1,0 +1,317 @@
+//! One client connection: authentication, then requests one after another until the
+//! client closes, goes idle, breaks the framing or the server shuts down.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use seam_core::messages::{ErrorCode, Reply, Request};
+use seam_core::{DecodeError, Framing};
+use tokio::io::AsyncReadExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tracing::{debug, info, warn};
+
+use super::{files, tutorial, Shared};
+use crate::traced::Traced;
+use crate::wire::{FrameReader, FrameWriter, Head, WireError};
+
+/// The reading side of a connection.
+pub type Reader = FrameReader<Traced<OwnedReadHalf>>;
+/// The writing side of a connection.
+pub type Writer = FrameWriter<Traced<OwnedWriteHalf>>;
+
+/// How long a closing connection waits for the client to finish sending.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
+
+/// A request that failed in a way the client should hear about.
+#[derive(Debug)]
+pub struct Refusal {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// The sentence for people.
+    pub message: String,
+    /// Whether the connection can go on (the framing is intact).
+    pub fatal: bool,
+}
+
+impl Refusal {
+    /// A refusal after which the connection goes on.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Refusal {
+        Refusal {
+            code,
+            message: message.into(),
+            fatal: false,
+        }
+    }
+
+    /// A refusal that closes the connection.
+    pub fn fatal(code: ErrorCode, message: impl Into<String>) -> Refusal {
+        Refusal {
+            fatal: true,
+            ..Refusal::new(code, message)
+        }
+    }
+}
+
+/// Why handling a request stopped.
+#[derive(Debug)]
+pub enum Failure {
+    /// Tell the client, then go on or close.
+    Refused(Refusal),
+    /// The connection itself broke: nothing can be said any more.
+    Broken(WireError),
+}
+
+impl From<Refusal> for Failure {
+    fn from(refusal: Refusal) -> Failure {
+        Failure::Refused(refusal)
+    }
+}
+
+impl From<WireError> for Failure {
+    fn from(error: WireError) -> Failure {
+        match error {
+            WireError::Decode(error) => Failure::Refused(bad_frame(&error)),
+            other => Failure::Broken(other),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Failure {
+        Failure::Broken(WireError::Io(error))
+    }
+}
+
+fn bad_frame(error: &DecodeError) -> Refusal {
+    Refusal::fatal(ErrorCode::BadFrame, error.to_string())
+}
+
+/// What a connection works with: its two halves and the server's shared state.
+pub struct Conn {
+    /// Reads requests.
+    pub reader: Reader,
+    /// Writes replies.
+    pub writer: Writer,
+    /// The server's shared state.
+    pub shared: Arc<Shared>,
+    /// The connection's number, for the logs.
+    pub id: u64,
+}
+
+impl Conn {
+    /// Waits for the next frame's header, at most the idle timeout.
+    pub async fn next_header(&mut self) -> Result<Option<Head>, Failure> {
+        let idle = self.shared.idle_timeout;
+        match tokio::time::timeout(idle, self.reader.next_header()).await {
+            Ok(head) => Ok(head?),
+            Err(_) => Err(idle_timeout(idle).into()),
+        }
+    }
+
+    /// Waits for the next body piece, at most the idle timeout; `None` at the body's end.
+    pub async fn next_body_piece(&mut self) -> Result<Option<&[u8]>, Failure> {
+        let idle = self.shared.idle_timeout;
+        match tokio::time::timeout(idle, self.reader.next_body_piece()).await {
+            Ok(piece) => Ok(piece?),
+            Err(_) => Err(idle_timeout(idle).into()),
+        }
+    }
+
+    /// Sends a reply without a body and flushes it.
+    pub async fn reply(&mut self, reply: &Reply) -> Result<(), Failure> {
+        self.writer.send(reply).await?;
+        self.writer.flush().await?;
+        Ok(())
+    }
+}
+
+fn idle_timeout(idle: Duration) -> Refusal {
+    Refusal::fatal(
+        ErrorCode::IdleTimeout,
+        format!("no data for {} s; closing the connection", idle.as_secs()),
+    )
+}
+
+/// Serves one connection to its end.
+pub async fn serve(stream: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Shared>) {
+    let _ = stream.set_nodelay(true);
+    let (read, write) = stream.into_split();
+    let framing = Framing::default();
+    let mut conn = Conn {
+        reader: FrameReader::new(Traced::new(read, shared.trace.clone(), id), framing.clone()),
+        writer: FrameWriter::new(Traced::new(write, shared.trace.clone(), id), framing),
+        shared,
+        id,
+    };
+    info!(conn = id, %peer, "connected");
+    let outcome = serve_requests(&mut conn).await;
+    let bytes_in = conn.reader.position();
+    match outcome {
+        Ok(()) => info!(conn = id, bytes_in, "closed by the client"),
+        Err(Failure::Broken(error)) => warn!(conn = id, bytes_in, %error, "connection broke"),
+        Err(Failure::Refused(refusal)) => {
+            warn!(conn = id, bytes_in, code = ?refusal.code, message = %refusal.message, "closing after an error");
+            let reply = Reply::error(refusal.code, refusal.message);
+            let Conn {
+                reader, mut writer, ..
+            } = conn;
+            if writer.send(&reply).await.is_ok() {
+                close_after_error(reader.into_inner().into_inner(), writer).await;
+            }
+        }
+    }
+}
+
+/// Flushes and closes the writing side after a final error frame, then reads and drops what
+/// the client still sends for a moment, so that its kernel does not answer our close with a
+/// reset that could destroy the error frame before the client reads it.
+pub async fn close_after_error(
+    mut read: OwnedReadHalf,
+    mut writer: FrameWriter<Traced<OwnedWriteHalf>>,
+) {
+    if writer.shutdown().await.is_err() {
+        return;
+    }
+    let mut sink = [0u8; 16 * 1024];
+    let _ = tokio::time::timeout(CLOSE_LINGER, async {
+        while let Ok(n) = read.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+async fn serve_requests(conn: &mut Conn) -> Result<(), Failure> {
+    let mut shutdown = conn.shared.shutdown.clone();
+    let mut authenticated = conn.shared.token.is_none();
+    loop {
+        let head = tokio::select! {
+            head = conn.next_header() => head?,
+            _ = shutdown.wait_for(|stop| *stop) => {
+                return Err(Refusal::fatal(ErrorCode::Busy, "the server is shutting down").into());
+            }
+        };
+        let Some(head) = head else {
+            return Ok(());
+        };
+        if !authenticated {
+            authenticate(conn, &head).await?;
+            authenticated = true;
+            continue;
+        }
+        match handle(conn, head).await {
+            Ok(()) => {}
+            Err(Failure::Refused(refusal)) if !refusal.fatal => {
+                debug!(conn = conn.id, code = ?refusal.code, message = %refusal.message, "request refused");
+                conn.reply(&Reply::error(refusal.code, refusal.message))
+                    .await?;
+            }
+            Err(failure) => return Err(failure),
+        }
+    }
+}
+
+/// The first frame must be a `hello` with the right token.
+async fn authenticate(conn: &mut Conn, head: &Head) -> Result<(), Failure> {
+    let expected = conn.shared.token.as_deref().unwrap_or_default();
+    match Request::from_header(&head.header) {
+        Ok(Request::Hello {
+            token: Some(token),
+            client,
+        }) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => {
+            info!(conn = conn.id, %client, "authenticated");
+            conn.reply(&welcome()).await
+        }
+        Ok(Request::Hello { token: Some(_), .. }) => {
+            Err(Refusal::fatal(ErrorCode::Unauthorized, "wrong token").into())
+        }
+        _ => Err(Refusal::fatal(
+            ErrorCode::Unauthorized,
+            "this server needs a token: send a hello with it first (seam --token, or SEAM_TOKEN)",
+        )
+        .into()),
+    }
+}
+
+fn welcome() -> Reply {
+    Reply::Welcome {
+        server: format!("seam {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// Compares two secrets in time that depends only on their lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// Handles one request, whose header has just been read.
+async fn handle(conn: &mut Conn, head: Head) -> Result<(), Failure> {
+    if tutorial::is_tutorial_upload(&head.header) {
+        return tutorial::receive_upload(conn, head).await;
+    }
+    let request = match Request::from_header(&head.header) {
+        Ok(request) => request,
+        Err(error) => {
+            conn.reader.skip_body().await?;
+            let code = match error {
+                seam_core::messages::MessageError::UnknownOp(_) => ErrorCode::UnknownOp,
+                _ => ErrorCode::BadRequest,
+            };
+            return Err(Refusal::new(code, error.to_string()).into());
+        }
+    };
+    debug!(conn = conn.id, ?request, "request");
+    match request {
+        Request::Hello { .. } => conn.reply(&welcome()).await,
+        Request::Put {
+            name,
+            total,
+            resume,
+            force,
+        } => files::receive_upload(conn, &name, total, resume, force).await,
+        Request::Get { name, offset } => files::send_download(conn, &name, offset).await,
+        Request::List => files::list(conn).await,
+        Request::Delete { name } => files::delete(conn, &name).await,
+        Request::Echo { size } => echo(conn, size).await,
+        Request::PutData { .. } | Request::PutEnd { .. } => {
+            conn.reader.skip_body().await?;
+            Err(Refusal::new(
+                ErrorCode::BadRequest,
+                "put_data and put_end only follow a put that the server answered with ready",
+            )
+            .into())
+        }
+        Request::Exec { .. } => Err(Refusal::new(
+            ErrorCode::ExecDenied,
+            "this server runs no commands (it was started without --allow-exec)",
+        )
+        .into()),
+        Request::ChatJoin { .. } | Request::Chat { .. } => {
+            Err(Refusal::new(ErrorCode::UnknownOp, "this server does not host a chat").into())
+        }
+    }
+}
+
+/// Sends the request's body straight back, piece by piece.
+async fn echo(conn: &mut Conn, size: u64) -> Result<(), Failure> {
+    conn.writer.send_head(&Reply::Echo { size }).await?;
+    while let Some(piece) = {
+        let idle = conn.shared.idle_timeout;
+        match tokio::time::timeout(idle, conn.reader.next_body_piece()).await {
+            Ok(piece) => piece?,
+            Err(_) => return Err(idle_timeout(idle).into()),
+        }
+    } {
+        conn.writer.write_body(piece).await?;
+    }
+    conn.writer.flush().await?;
+    Ok(())
+}

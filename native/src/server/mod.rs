@@ -1,0 +1,171 @@
+//! `seam serve`: the multi-client server. A task per connection; every byte through
+//! `seam-core`; graceful shutdown on Ctrl-C or SIGTERM.
+
+mod connection;
+mod files;
+pub mod storage;
+mod tutorial;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use seam_core::messages::{ErrorCode, Reply};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+use tracing::{info, warn};
+
+use crate::cli::ServeArgs;
+use crate::traced::{TraceSink, Traced};
+use crate::wire::FrameWriter;
+use storage::Root;
+
+/// How long running transfers may go on after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What every connection of a server shares.
+pub struct Shared {
+    /// The served folder.
+    pub root: Root,
+    /// The token every connection must present, if any.
+    pub token: Option<String>,
+    /// How long a connection may stay silent.
+    pub idle_timeout: Duration,
+    /// The largest upload accepted.
+    pub max_upload: u64,
+    /// Names with an upload under way (one writer per name at a time).
+    pub uploading: Mutex<HashSet<String>>,
+    /// Turns true when the server shuts down.
+    pub shutdown: watch::Receiver<bool>,
+    /// Where chunks are traced, with `--trace`.
+    pub trace: Option<TraceSink>,
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if args.token.is_none() && !args.listen.ip().is_loopback() && !args.insecure {
+        bail!(
+            "refusing to listen on {} without a token: anyone who can reach it could read and \
+             write your files. Give --token (or SEAM_TOKEN), or --insecure if you mean it",
+            args.listen
+        );
+    }
+    let root = Root::open(&args.root)
+        .with_context(|| format!("cannot open the root folder {}", args.root.display()))?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = listener.local_addr()?;
+    let trace = match &args.trace {
+        Some(path) => Some(
+            TraceSink::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let (stop, shutdown) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        root,
+        token: args.token.clone(),
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        max_upload: args.max_upload,
+        uploading: Mutex::new(HashSet::new()),
+        shutdown,
+        trace,
+    });
+    info!(listen = %local, root = %shared.root.dir().display(), auth = shared.token.is_some(), "serving");
+    println!("seam: serving {} on {local}", shared.root.dir().display());
+
+    let slots = Arc::new(Semaphore::new(args.max_conns));
+    let mut connections = JoinSet::new();
+    let mut next_id: u64 = 0;
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        tokio::select! {
+            () = &mut signal => break,
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(error) => {
+                        // Out of file descriptors and the like: wait a little, keep serving.
+                        warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                next_id += 1;
+                let id = next_id;
+                match slots.clone().try_acquire_owned() {
+                    Ok(slot) => {
+                        let shared = shared.clone();
+                        connections.spawn(async move {
+                            connection::serve(stream, peer, id, shared).await;
+                            drop(slot);
+                        });
+                    }
+                    Err(_) => {
+                        warn!(%peer, conn = id, max = args.max_conns, "refused: too many connections");
+                        connections.spawn(refuse_busy(stream, args.max_conns));
+                    }
+                }
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    info!(
+        active = connections.len(),
+        "shutting down: no new connections; waiting for transfers"
+    );
+    let _ = stop.send(true);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        warn!(aborted = connections.len(), "transfers still running after the grace period were aborted; their partial files stay hidden");
+        connections.shutdown().await;
+    }
+    info!("stopped");
+    Ok(())
+}
+
+/// Tells a client over the connection limit why it is turned away, then closes.
+async fn refuse_busy(stream: TcpStream, max: usize) {
+    let (read, write) = stream.into_split();
+    let mut writer = FrameWriter::new(Traced::new(write, None, 0), seam_core::Framing::default());
+    let reply = Reply::error(
+        ErrorCode::Busy,
+        format!("the server is at its limit of {max} connections; try again later"),
+    );
+    if writer.send(&reply).await.is_ok() {
+        connection::close_after_error(read, writer).await;
+    }
+}
+
+/// Resolves on Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// The address a server listens on by default.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8800";

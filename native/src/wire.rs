@@ -1,0 +1,201 @@
+//! Frames over an async byte stream. Every byte read goes through `seam_core::Decoder` and
+//! every frame written comes from `seam_core::Encoder`; this file only moves bytes.
+
+use std::ops::Range;
+
+use seam_core::{DecodeError, EncodeError, Encoder, Event, Framing, Header};
+use serde::Serialize;
+use thiserror::Error;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
+
+/// Size of a reader's buffer: the most one socket read returns.
+const READ_BUF: usize = 256 * 1024;
+
+/// Why a framed read or write failed.
+#[derive(Debug, Error)]
+pub enum WireError {
+    /// The socket or file failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The peer broke the framing rules.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A frame could not be encoded.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+}
+
+/// A frame's header, as read by [`FrameReader::next_header`].
+#[derive(Debug, Clone)]
+pub struct Head {
+    /// The parsed header.
+    pub header: Header,
+    /// How many body bytes follow.
+    pub body_len: u64,
+}
+
+/// What one step of the decoder produced, without borrowing the read buffer.
+enum Step {
+    Head(Head),
+    Piece(Range<usize>),
+    End,
+}
+
+/// Reads frames from a byte stream: headers, then their body pieces.
+pub struct FrameReader<R> {
+    inner: R,
+    decoder: seam_core::Decoder,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl<R: AsyncRead + Unpin> FrameReader<R> {
+    /// A reader of `inner` with the given framing.
+    pub fn new(inner: R, framing: Framing) -> Self {
+        FrameReader {
+            inner,
+            decoder: seam_core::Decoder::new(framing),
+            buf: vec![0; READ_BUF],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// The stream being read (bytes already buffered are lost).
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// Bytes of the stream consumed so far.
+    pub fn position(&self) -> u64 {
+        self.decoder.position()
+    }
+
+    /// The next frame's header, skipping what is left of the current frame's body; `None`
+    /// when the stream ends cleanly between frames.
+    pub async fn next_header(&mut self) -> Result<Option<Head>, WireError> {
+        loop {
+            match self.step().await? {
+                None => return Ok(None),
+                Some(Step::Head(head)) => return Ok(Some(head)),
+                Some(Step::Piece(_) | Step::End) => {}
+            }
+        }
+    }
+
+    /// The next piece of the current frame's body, borrowed from the read buffer; `None`
+    /// once the body is complete.
+    pub async fn next_body_piece(&mut self) -> Result<Option<&[u8]>, WireError> {
+        match self.step().await? {
+            Some(Step::Piece(range)) => Ok(Some(&self.buf[range])),
+            Some(Step::End) => Ok(None),
+            Some(Step::Head(_)) | None => Err(WireError::Io(std::io::Error::other(
+                "next_body_piece called outside a body",
+            ))),
+        }
+    }
+
+    /// Reads and drops the rest of the current frame's body.
+    pub async fn skip_body(&mut self) -> Result<(), WireError> {
+        while self.next_body_piece().await?.is_some() {}
+        Ok(())
+    }
+
+    /// One decoder event that matters to callers (length prefixes are skipped); `None` at a
+    /// clean end of stream.
+    async fn step(&mut self) -> Result<Option<Step>, WireError> {
+        loop {
+            let needs_bytes = self.decoder.waiting().is_some_and(|w| w.missing > 0);
+            if self.start == self.end && needs_bytes {
+                let n = self.inner.read(&mut self.buf).await?;
+                if n == 0 {
+                    self.decoder.finish()?;
+                    return Ok(None);
+                }
+                self.start = 0;
+                self.end = n;
+            }
+            let mut input = &self.buf[self.start..self.end];
+            let event = self.decoder.poll(&mut input)?;
+            let consumed_to = self.end - input.len();
+            let step = match event {
+                None => None,
+                Some(Event::Length { .. }) => None,
+                Some(Event::Header {
+                    header, body_len, ..
+                }) => Some(Step::Head(Head { header, body_len })),
+                Some(Event::BodyPiece { bytes, .. }) => {
+                    Some(Step::Piece(consumed_to - bytes.len()..consumed_to))
+                }
+                Some(Event::MessageEnd { .. }) => Some(Step::End),
+            };
+            self.start = consumed_to;
+            if step.is_some() {
+                return Ok(step);
+            }
+        }
+    }
+}
+
+/// Writes frames to a byte stream, buffered; call [`FrameWriter::flush`] after a message.
+pub struct FrameWriter<W: AsyncWrite> {
+    inner: BufWriter<W>,
+    encoder: Encoder,
+    head: Vec<u8>,
+}
+
+impl<W: AsyncWrite + Unpin> FrameWriter<W> {
+    /// A writer to `inner` with the given framing.
+    pub fn new(inner: W, framing: Framing) -> Self {
+        FrameWriter {
+            inner: BufWriter::with_capacity(64 * 1024, inner),
+            encoder: Encoder::new(framing),
+            head: Vec::with_capacity(256),
+        }
+    }
+
+    /// Writes a frame's prefix and header and returns the body length it declares; the
+    /// caller then writes exactly that many bytes with [`FrameWriter::write_body`].
+    pub async fn send_head<T: Serialize + ?Sized>(&mut self, header: &T) -> Result<u64, WireError> {
+        self.head.clear();
+        let body_len = self.encoder.encode_head(header, &mut self.head)?;
+        self.inner.write_all(&self.head).await?;
+        Ok(body_len)
+    }
+
+    /// Writes a whole frame whose header declares no body.
+    pub async fn send<T: Serialize + ?Sized>(&mut self, header: &T) -> Result<(), WireError> {
+        self.send_frame(header, &[]).await
+    }
+
+    /// Writes a whole frame; `body` must be as long as the header declares.
+    pub async fn send_frame<T: Serialize + ?Sized>(
+        &mut self,
+        header: &T,
+        body: &[u8],
+    ) -> Result<(), WireError> {
+        self.head.clear();
+        self.encoder.encode_frame(header, body, &mut self.head)?;
+        self.inner.write_all(&self.head).await?;
+        Ok(())
+    }
+
+    /// Writes body bytes after a head.
+    pub async fn write_body(&mut self, bytes: &[u8]) -> Result<(), WireError> {
+        self.inner.write_all(bytes).await?;
+        Ok(())
+    }
+
+    /// Sends everything buffered.
+    pub async fn flush(&mut self) -> Result<(), WireError> {
+        self.inner.flush().await?;
+        Ok(())
+    }
+
+    /// Flushes and shuts the writing side down (the peer reads end of stream).
+    pub async fn shutdown(&mut self) -> Result<(), WireError> {
+        self.inner.shutdown().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every check of Seam, from a fresh clone: installs what it needs, then runs formatting,
+# lints, all tests (native, shared vectors, property tests, CLI tests) and the wasm build.
+# This is the README's test command; CI (.ci/run) calls it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain: rustfmt, clippy and the wasm32 target"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+rustup target add wasm32-unknown-unknown
+
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+step "cargo clippy --all-targets --all-features -- -D warnings"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "cargo test (workspace, every feature)"
+cargo test --workspace --all-features
+
+step "seam-core builds for wasm32-unknown-unknown unchanged"
+cargo build -p seam-core --target wasm32-unknown-unknown --release
+
+step "the fuzz targets still build"
+if [ -f core/fuzz/Cargo.toml ]; then
+  cargo check --manifest-path core/fuzz/Cargo.toml --bins
+fi
+
+step "all checks passed"
