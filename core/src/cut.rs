@@ -9,7 +9,8 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
-/// A way of cutting a stream into received chunks.
+/// A way of cutting a stream into received chunks. Sizes of 0 given in code count as 1
+/// (the text forms refuse them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cut {
     /// One chunk per send (`sent`).

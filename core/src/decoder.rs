@@ -2,12 +2,14 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
-
 use crate::error::{DecodeError, Part};
 use crate::event::{Event, Span};
 use crate::framing::{Framing, PREFIX_LEN};
-use crate::Header;
+
+mod flat;
+mod header;
+
+use header::parse_header;
 
 /// What the decoder needs next: which part of the frame, how much of it it has and how
 /// many bytes are still missing.
@@ -23,6 +25,9 @@ pub struct Waiting {
 
 impl std::fmt::Display for Waiting {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.missing == 0 {
+            return write!(f, "nothing: the {} is complete", self.part);
+        }
         let unit = if self.missing == 1 { "byte" } else { "bytes" };
         if self.received == 0 {
             write!(f, "{} {unit} of the {}", self.missing, self.part)
@@ -31,6 +36,10 @@ impl std::fmt::Display for Waiting {
         }
     }
 }
+
+/// The least a split header's buffer starts with (less when the header is shorter), so that
+/// a typical header arriving in small pieces is not reallocated at every doubling.
+const MIN_HEADER_BUFFER: usize = 128;
 
 #[derive(Debug)]
 enum State {
@@ -121,6 +130,11 @@ impl Decoder {
         })
     }
 
+    /// Bytes allocated to buffer a header split across chunks: at most [`Framing::max_header_len`].
+    pub fn buffer_capacity(&self) -> usize {
+        self.header.capacity()
+    }
+
     /// Feeds one chunk and returns an iterator over the events it completes. Drive it to the
     /// end; bytes it has not reached when dropped are not consumed ([`Events::remaining`]).
     pub fn feed<'d, 'a>(&'d mut self, chunk: &'a [u8]) -> Events<'d, 'a> {
@@ -133,7 +147,31 @@ impl Decoder {
 
     /// Consumes bytes from the front of `input` and returns the next event, or `Ok(None)`
     /// when `input` is used up and more bytes are needed. Body pieces borrow from `input`.
+    #[inline]
     pub fn poll<'a>(&mut self, input: &mut &'a [u8]) -> Result<Option<Event<'a>>, DecodeError> {
+        // The commonest steps, small enough to inline into the caller's loop: a body piece,
+        // the end of a chunk, and a piece of a header that it does not complete. Everything
+        // else (and every error) takes `poll_slow`.
+        match self.state {
+            State::Body { len, remaining } if !input.is_empty() => {
+                return Ok(Some(self.body_piece(input, len, remaining)));
+            }
+            State::Length { .. } | State::Header { .. } | State::Body { .. }
+                if input.is_empty() =>
+            {
+                return Ok(None);
+            }
+            State::Header { len } if input.len() < len as usize - self.header.len() => {
+                self.keep_header_piece(input, len as usize);
+                return Ok(None);
+            }
+            _ => {}
+        }
+        self.poll_slow(input)
+    }
+
+    /// [`Decoder::poll`] in full.
+    fn poll_slow<'a>(&mut self, input: &mut &'a [u8]) -> Result<Option<Event<'a>>, DecodeError> {
         loop {
             match self.state {
                 State::Failed(ref error) => return Err(error.clone()),
@@ -169,9 +207,7 @@ impl Decoder {
                         self.advance(input, len);
                         return self.header_complete(Cow::Borrowed(bytes)).map(Some);
                     }
-                    let take = (len - self.header.len()).min(input.len());
-                    self.header.extend_from_slice(&input[..take]);
-                    self.advance(input, take);
+                    self.keep_header_piece(input, len);
                     if self.header.len() < len {
                         continue;
                     }
@@ -182,25 +218,49 @@ impl Decoder {
                     if input.is_empty() {
                         return Ok(None);
                     }
-                    let take = usize::try_from(remaining)
-                        .unwrap_or(usize::MAX)
-                        .min(input.len());
-                    let bytes: &'a [u8] = &input[..take];
-                    let span = Span {
-                        start: self.pos,
-                        end: self.pos + take as u64,
-                    };
-                    self.advance(input, take);
-                    let remaining = remaining - take as u64;
-                    self.state = if remaining == 0 {
-                        State::End { body_len: len }
-                    } else {
-                        State::Body { len, remaining }
-                    };
-                    return Ok(Some(Event::BodyPiece { span, bytes }));
+                    return Ok(Some(self.body_piece(input, len, remaining)));
                 }
             }
         }
+    }
+
+    /// Moves the bytes at the front of `input` that belong to the header (`len` bytes in
+    /// all) into the header buffer.
+    fn keep_header_piece(&mut self, input: &mut &[u8], len: usize) {
+        let take = (len - self.header.len()).min(input.len());
+        // Grow by doubling as a Vec does, but never past the header's length,
+        // so the buffer stays within `max_header_len`.
+        let want = self.header.len() + take;
+        if want > self.header.capacity() {
+            let grown = want
+                .max(self.header.capacity() * 2)
+                .max(MIN_HEADER_BUFFER)
+                .min(len);
+            self.header.reserve_exact(grown - self.header.len());
+        }
+        self.header.extend_from_slice(&input[..take]);
+        self.advance(input, take);
+    }
+
+    /// Passes the body bytes at the front of `input` (not empty) through as one piece.
+    #[inline(always)]
+    fn body_piece<'a>(&mut self, input: &mut &'a [u8], len: u64, remaining: u64) -> Event<'a> {
+        let take = usize::try_from(remaining)
+            .unwrap_or(usize::MAX)
+            .min(input.len());
+        let bytes: &'a [u8] = &input[..take];
+        let span = Span {
+            start: self.pos,
+            end: self.pos + take as u64,
+        };
+        self.advance(input, take);
+        let remaining = remaining - take as u64;
+        self.state = if remaining == 0 {
+            State::End { body_len: len }
+        } else {
+            State::Body { len, remaining }
+        };
+        Event::BodyPiece { span, bytes }
     }
 
     /// Declares the end of the stream: `Ok` on a frame boundary, otherwise the truncation
@@ -221,6 +281,7 @@ impl Decoder {
         }))
     }
 
+    #[inline(always)]
     fn advance(&mut self, input: &mut &[u8], n: usize) {
         *input = &input[n..];
         self.pos += n as u64;
@@ -291,58 +352,6 @@ impl Decoder {
     }
 }
 
-/// Checks that header bytes are a UTF-8 JSON object and parses them; `start` is their offset.
-fn parse_header(bytes: Cow<'_, [u8]>, start: u64) -> Result<(Header, Cow<'_, str>), DecodeError> {
-    let raw: Cow<'_, str> = match bytes {
-        Cow::Borrowed(b) => {
-            Cow::Borrowed(
-                std::str::from_utf8(b).map_err(|e| DecodeError::HeaderNotUtf8 {
-                    offset: start + e.valid_up_to() as u64,
-                })?,
-            )
-        }
-        Cow::Owned(b) => {
-            Cow::Owned(
-                String::from_utf8(b).map_err(|e| DecodeError::HeaderNotUtf8 {
-                    offset: start + e.utf8_error().valid_up_to() as u64,
-                })?,
-            )
-        }
-    };
-    let value: Value = serde_json::from_str(&raw).map_err(|e| DecodeError::HeaderNotJson {
-        offset: start + json_error_offset(&raw, e.line(), e.column()),
-        message: e.to_string(),
-    })?;
-    match value {
-        Value::Object(header) => Ok((header, raw)),
-        other => Err(DecodeError::HeaderNotObject {
-            offset: start,
-            found: json_kind(&other).to_string(),
-        }),
-    }
-}
-
-/// Converts serde_json's 1-based line and byte column into a byte offset within `text`.
-fn json_error_offset(text: &str, line: usize, column: usize) -> u64 {
-    let line_start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    (line_start + column.saturating_sub(1)).min(text.len()) as u64
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 /// The events of one fed chunk; yields at most one error, then stops.
 #[must_use = "events are only decoded as the iterator is driven"]
 pub struct Events<'d, 'a> {
@@ -361,6 +370,7 @@ impl<'a> Events<'_, 'a> {
 impl<'a> Iterator for Events<'_, 'a> {
     type Item = Result<Event<'a>, DecodeError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;

@@ -66,7 +66,8 @@ impl Encoder {
             return Err(EncodeError::NotAnObject);
         };
         let body_len = self.framing.body_len(map)?;
-        let json = serde_json::to_vec(&value).map_err(|e| EncodeError::Serialize(e.to_string()))?;
+        // Written from `header` itself, so its fields keep their order (`op` first).
+        let json = serde_json::to_vec(header).map_err(|e| EncodeError::Serialize(e.to_string()))?;
         let limit = self.framing.max_header_len;
         let len = u32::try_from(json.len())
             .ok()

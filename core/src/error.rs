@@ -61,6 +61,14 @@ pub enum DecodeError {
         /// The JSON parser's explanation.
         message: String,
     },
+    /// The header object names the same key twice (readers could disagree on its value).
+    #[error("header repeats the key \"{key}\" at byte {offset}")]
+    HeaderRepeatedKey {
+        /// Offset of the byte just after the repeated key's value.
+        offset: u64,
+        /// The key.
+        key: String,
+    },
     /// The header is JSON but not an object.
     #[error("header at byte {offset} is a JSON {found}, not an object")]
     HeaderNotObject {
@@ -107,6 +115,7 @@ impl DecodeError {
             | DecodeError::HeaderLengthOverLimit { offset, .. }
             | DecodeError::HeaderNotUtf8 { offset }
             | DecodeError::HeaderNotJson { offset, .. }
+            | DecodeError::HeaderRepeatedKey { offset, .. }
             | DecodeError::HeaderNotObject { offset, .. }
             | DecodeError::BodyLength { offset, .. }
             | DecodeError::Truncated { offset, .. }
@@ -121,6 +130,7 @@ impl DecodeError {
             DecodeError::HeaderLengthOverLimit { .. } => "header_length_over_limit",
             DecodeError::HeaderNotUtf8 { .. } => "header_not_utf8",
             DecodeError::HeaderNotJson { .. } => "header_not_json",
+            DecodeError::HeaderRepeatedKey { .. } => "header_repeated_key",
             DecodeError::HeaderNotObject { .. } => "header_not_object",
             DecodeError::BodyLength { .. } => "body_length",
             DecodeError::Truncated { .. } => "truncated",

@@ -65,13 +65,16 @@ mod error;
 mod event;
 mod framing;
 pub mod messages;
-pub mod names;
 mod naive;
+pub mod names;
+mod replay;
+mod sample;
+mod scenario;
 mod trace;
 #[cfg(feature = "vectors")]
 pub mod vectors;
 
-pub use cut::{Chunks, Cut, CutSpecError};
+pub use cut::{Chunks, Cut, CutSpecError, DEFAULT_RANDOM_MAX};
 pub use datagram::{decode_datagram, Datagram};
 pub use decoder::{Decoder, Events, Waiting};
 pub use digest::{md5_hex, BodyDigest};
@@ -84,6 +87,19 @@ pub use framing::{
 };
 pub use naive::{naive_reads, NaiveRead, NaiveVerdict};
 pub use trace::{parse_trace, trace_line, Direction, TraceChunk, TraceError};
+
+/// A stream decoded chunk by chunk and recorded, to show any step (the page's time line).
+pub use replay::{
+    trace_streams, EventKind, Replay, ReplayEvent, ReplayMessage, Role, StepState, TooManyChunks,
+    TraceStream, MAX_REPLAY_CHUNKS,
+};
+/// A deterministic sample stream of many frames and the loop its throughput is measured with.
+pub use sample::{decode_tally, sample_stream, SampleStream, Tally};
+/// A sender's `send()` calls as header text and body, encoded; presets; whole scenarios.
+pub use scenario::{
+    encode_sends, lengths_between_cuts, preset, BuiltScenario, EncodedSend, Scenario, SendError,
+    SendMode, SendSpec, PRESETS,
+};
 
 /// A parsed frame header: always a JSON object.
 pub type Header = serde_json::Map<String, serde_json::Value>;

@@ -51,4 +51,3 @@ pub fn validate_name(name: &str) -> Result<&str, NameError> {
     }
     Ok(name)
 }
-

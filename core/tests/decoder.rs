@@ -1009,3 +1009,31 @@ fn the_decoder_keeps_the_framing_it_was_built_with() {
     assert_eq!(Decoder::new(framing.clone()).framing(), &framing);
     assert_eq!(Decoder::default().framing(), &Framing::default());
 }
+
+#[test]
+fn a_header_that_repeats_a_key_is_refused_with_the_key() {
+    // A flat header (the fast path) and a nested one (serde_json's path) alike.
+    for header in [
+        &br#"{"size":1,"op":"put","size":100}"#[..],
+        &br#"{"op":"put","meta":{"a":[1]},"op":"get"}"#[..],
+    ] {
+        let error = feed_err(&mut Decoder::default(), &raw_frame(header, b""));
+        match error {
+            DecodeError::HeaderRepeatedKey { key, offset } => {
+                assert!(key == "size" || key == "op", "{key}");
+                assert!(offset > 4 && offset <= 4 + header.len() as u64, "{offset}");
+            }
+            other => panic!("expected a repeated key, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_key_repeated_only_inside_a_nested_object_is_allowed() {
+    let stream = raw_frame(br#"{"op":"note","meta":{"a":1,"a":2}}"#, b"");
+    let events = feed_ok(&mut Decoder::default(), &stream);
+    match &events[1] {
+        Event::Header { header, .. } => assert_eq!(header["meta"], json!({"a": 2})),
+        other => panic!("expected the header, got {other:?}"),
+    }
+}

@@ -92,6 +92,14 @@ pub struct ServeArgs {
     /// Write every chunk each connection reads or writes to FILE, as JSON lines.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+
+    /// Also serve the browser visualiser over HTTP on this address.
+    #[arg(long, value_name = "ADDR")]
+    pub web: Option<SocketAddr>,
+
+    /// The folder of the visualiser's page (with its built `pkg/`).
+    #[arg(long, value_name = "DIR", default_value = "web")]
+    pub web_dir: PathBuf,
 }
 
 /// Flags every client subcommand shares.

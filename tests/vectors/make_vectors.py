@@ -456,12 +456,27 @@ def _():
     return vector("A header with nested objects and arrays (and true/null inside them).", s)
 
 
-@case("duplicate_keys_last_one_wins")
+@case("repeated_size_key_is_refused")
 def _():
     s = Stream()
-    s.frame({"op": "b", "size": 5}, b"fives", text='{"op":"a","size":3,"op":"b","size":5}')
-    return vector("Duplicate keys: the last value wins (serde_json's behaviour), also for "
-                  "\"size\": the body is 5 bytes, not 3.", s)
+    s.frame({"op": "list"})
+    at = s.pos + 4
+    text = '{"op":"put","size":3,"size":100}'
+    s.length(len(text)).raw(text + "abc")
+    # The error comes where the parser stood when it saw the repeat: just after the value.
+    end = at + text.index('"size":100') + len('"size":100')
+    return vector("A header naming \"size\" twice is refused: a reader taking the first value "
+                  "and one taking the last would disagree on where the body ends (request "
+                  "smuggling). The offset is the byte just after the repeated key's value.", s,
+                  error={"kind": "header_repeated_key", "offset": end, "key": "size"})
+
+
+@case("repeated_key_inside_a_nested_object_is_allowed")
+def _():
+    s = Stream()
+    s.frame({"op": "note", "meta": {"a": 2}}, text='{"op":"note","meta":{"a":1,"a":2}}')
+    return vector("Only the header's own keys must be distinct; inside a nested object serde_json's "
+                  "rule holds (the last value wins).", s)
 
 
 @case("whitespace_and_newlines_in_header")

@@ -102,17 +102,22 @@ async fn download(
     };
     let progress = Progress::new(args.client.quiet || args.client.json, name, held, total);
     let mut sink = FileSink::start(file, digest);
-    while let Some(piece) = session.reader.next_body_piece().await? {
-        sink.write(piece)
-            .await
-            .map_err(|e| ClientError::local(&partial, e))?;
-        progress.add(piece.len() as u64);
+    // Every byte received is written before an error is reported, so --resume can go on
+    // from all of them.
+    let received = async {
+        while let Some(piece) = session.reader.next_body_piece().await? {
+            sink.write(piece)
+                .await
+                .map_err(|e| ClientError::local(&partial, e))?;
+            progress.add(piece.len() as u64);
+        }
+        Ok::<(), ClientError>(())
     }
-    let (file, digest) = sink
-        .finish()
-        .await
-        .map_err(|e| ClientError::local(&partial, e))?;
+    .await;
+    let written = sink.finish().await;
     progress.finish();
+    received?;
+    let (file, digest) = written.map_err(|e| ClientError::local(&partial, e))?;
     let expected = match session.reply().await? {
         Reply::FileEnd { md5 } => md5,
         other => return Err(ClientError::unexpected("file_end", &other)),

@@ -1,6 +1,7 @@
 //! One client connection: authentication, then requests one after another until the
 //! client closes, goes idle, breaks the framing or the server shuts down.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +24,10 @@ pub type Writer = FrameWriter<Traced<OwnedWriteHalf>>;
 
 /// How long a closing connection waits for the client to finish sending.
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
+
+/// Most body bytes written under one idle timeout: a client that reads less than this in
+/// that time counts as gone.
+const WRITE_STEP: usize = 64 * 1024;
 
 /// A request that failed in a way the client should hear about.
 #[derive(Debug)]
@@ -119,12 +124,45 @@ impl Conn {
         }
     }
 
-    /// Sends a reply without a body and flushes it.
+    /// Sends a reply without a body and flushes it, within the idle timeout.
     pub async fn reply(&mut self, reply: &Reply) -> Result<(), Failure> {
-        self.writer.send(reply).await?;
-        self.writer.flush().await?;
-        Ok(())
+        let writer = &mut self.writer;
+        write_within(self.shared.idle_timeout, async {
+            writer.send(reply).await?;
+            writer.flush().await
+        })
+        .await
     }
+}
+
+/// Runs a write within the idle timeout: a client that stops reading is dropped, instead of
+/// blocking its connection (and holding a connection slot) forever.
+pub async fn write_within<T>(
+    idle: Duration,
+    write: impl Future<Output = Result<T, WireError>>,
+) -> Result<T, Failure> {
+    match tokio::time::timeout(idle, write).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(Failure::Broken(WireError::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "the client read nothing for {} s; dropping the connection",
+                idle.as_secs()
+            ),
+        )))),
+    }
+}
+
+/// Writes body bytes in steps of at most [`WRITE_STEP`], each within the idle timeout.
+pub async fn write_body_within(
+    writer: &mut Writer,
+    idle: Duration,
+    bytes: &[u8],
+) -> Result<(), Failure> {
+    for step in bytes.chunks(WRITE_STEP) {
+        write_within(idle, writer.write_body(step)).await?;
+    }
+    Ok(())
 }
 
 fn idle_timeout(idle: Duration) -> Refusal {
@@ -157,7 +195,8 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Sha
             let Conn {
                 reader, mut writer, ..
             } = conn;
-            if writer.send(&reply).await.is_ok() {
+            let sent = tokio::time::timeout(CLOSE_LINGER, writer.send(&reply)).await;
+            if matches!(sent, Ok(Ok(()))) {
                 close_after_error(reader.into_inner().into_inner(), writer).await;
             }
         }
@@ -171,8 +210,10 @@ pub async fn close_after_error(
     mut read: OwnedReadHalf,
     mut writer: FrameWriter<Traced<OwnedWriteHalf>>,
 ) {
-    if writer.shutdown().await.is_err() {
-        return;
+    // A client that reads nothing cannot take the error frame: give up after a while.
+    match tokio::time::timeout(CLOSE_LINGER, writer.shutdown()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) | Err(_) => return,
     }
     let mut sink = [0u8; 16 * 1024];
     let _ = tokio::time::timeout(CLOSE_LINGER, async {
@@ -302,16 +343,15 @@ async fn handle(conn: &mut Conn, head: Head) -> Result<(), Failure> {
 
 /// Sends the request's body straight back, piece by piece.
 async fn echo(conn: &mut Conn, size: u64) -> Result<(), Failure> {
-    conn.writer.send_head(&Reply::Echo { size }).await?;
+    let idle = conn.shared.idle_timeout;
+    write_within(idle, conn.writer.send_head(&Reply::Echo { size })).await?;
     while let Some(piece) = {
-        let idle = conn.shared.idle_timeout;
         match tokio::time::timeout(idle, conn.reader.next_body_piece()).await {
             Ok(piece) => piece?,
             Err(_) => return Err(idle_timeout(idle).into()),
         }
     } {
-        conn.writer.write_body(piece).await?;
+        write_body_within(&mut conn.writer, idle, piece).await?;
     }
-    conn.writer.flush().await?;
-    Ok(())
+    write_within(idle, conn.writer.flush()).await
 }

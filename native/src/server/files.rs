@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tracing::info;
 
-use super::connection::{Conn, Failure, Refusal};
+use super::connection::{write_body_within, write_within, Conn, Failure, Refusal};
 use super::storage::StorageError;
 use super::Shared;
 use crate::transfer::{FileSink, FileSource};
@@ -124,12 +124,8 @@ pub async fn receive_upload(
             .into());
         }
     };
-    let mut sink = FileSink::start(partial.file.try_clone()?, partial.digest.clone());
-    while let Some(piece) = conn.next_body_piece().await? {
-        sink.write(piece).await?;
-    }
-    let (_file, digest) = sink.finish().await?;
-    partial.digest = digest;
+    let sink = FileSink::start(partial.file.try_clone()?, partial.digest.clone());
+    partial.digest = receive_body(conn, sink).await?;
     debug_assert_eq!(partial.len(), offset + size);
 
     let Some(head) = conn.next_header().await? else {
@@ -169,6 +165,25 @@ pub async fn receive_upload(
     .await
 }
 
+/// Writes the body being received through `sink`. Whatever happens, every byte received
+/// is written before this returns, so an interrupted upload can resume from all of them.
+pub async fn receive_body(
+    conn: &mut Conn,
+    mut sink: FileSink,
+) -> Result<seam_core::BodyDigest, Failure> {
+    let received = async {
+        while let Some(piece) = conn.next_body_piece().await? {
+            sink.write(piece).await?;
+        }
+        Ok::<(), Failure>(())
+    }
+    .await;
+    let written = sink.finish().await;
+    received?;
+    let (_file, digest) = written?;
+    Ok(digest)
+}
+
 /// `get`: announces the size, streams the file from `offset` while hashing it, then sends
 /// the MD5 of the whole file.
 pub async fn send_download(conn: &mut Conn, name: &str, offset: u64) -> Result<(), Failure> {
@@ -189,25 +204,28 @@ pub async fn send_download(conn: &mut Conn, name: &str, offset: u64) -> Result<(
     .map_err(std::io::Error::other)??;
     let (file, digest) = digest;
     let size = total - offset;
-    conn.writer
-        .send_head(&Reply::File {
-            name: name.to_string(),
-            size,
-            offset,
-            total,
-        })
-        .await?;
+    // Every write is bounded by the idle timeout: a client that stops reading is dropped.
+    let idle = conn.shared.idle_timeout;
+    let head = Reply::File {
+        name: name.to_string(),
+        size,
+        offset,
+        total,
+    };
+    write_within(idle, conn.writer.send_head(&head)).await?;
     let mut source = FileSource::start(file, size, digest);
     while let Some(block) = source.next().await {
         let block = block?;
-        conn.writer.write_body(&block).await?;
+        write_body_within(&mut conn.writer, idle, &block).await?;
         source.recycle(block);
     }
     let md5 = source.finish().await?.finish_hex();
-    conn.writer
-        .send(&Reply::FileEnd { md5: md5.clone() })
-        .await?;
-    conn.writer.flush().await?;
+    let end = Reply::FileEnd { md5: md5.clone() };
+    write_within(idle, async {
+        conn.writer.send(&end).await?;
+        conn.writer.flush().await
+    })
+    .await?;
     info!(conn = conn.id, name, size, offset, %md5, "sent");
     Ok(())
 }

@@ -5,6 +5,7 @@ mod connection;
 mod files;
 pub mod storage;
 mod tutorial;
+mod web;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -74,8 +75,33 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         shutdown,
         trace,
     });
+    let web = match args.web {
+        Some(addr) => {
+            let dir = args.web_dir.canonicalize().with_context(|| {
+                format!("cannot find the page's folder {}", args.web_dir.display())
+            })?;
+            if !dir.join("pkg").is_dir() {
+                bail!(
+                    "{} has no pkg/ folder: build the page first (bash web/build.sh)",
+                    dir.display()
+                );
+            }
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for the page"))?;
+            let url = format!("http://{}/", listener.local_addr()?);
+            Some((tokio::spawn(web::serve(listener, dir)), url))
+        }
+        None => None,
+    };
     info!(listen = %local, root = %shared.root.dir().display(), auth = shared.token.is_some(), "serving");
-    println!("seam: serving {} on {local}", shared.root.dir().display());
+    announce(&format!(
+        "seam: serving {} on {local}",
+        shared.root.dir().display()
+    ));
+    if let Some((_, url)) = &web {
+        announce(&format!("seam: the visualiser is at {url}"));
+    }
 
     let slots = Arc::new(Semaphore::new(args.max_conns));
     let mut connections = JoinSet::new();
@@ -130,6 +156,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     info!("stopped");
     Ok(())
+}
+
+/// Prints a line for the person (or program) who started the server; a closed stdout is
+/// no reason to stop serving.
+fn announce(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 /// Tells a client over the connection limit why it is turned away, then closes.

@@ -149,7 +149,12 @@ impl Root {
             if validate_name(&name).is_err() {
                 continue;
             }
-            let meta = entry.metadata()?;
+            let meta = match entry.metadata() {
+                Ok(meta) => meta,
+                // Deleted between reading the folder and looking at the entry.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            };
             if meta.file_type().is_file() {
                 files.push(FileEntry {
                     name,

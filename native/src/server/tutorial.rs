@@ -7,7 +7,7 @@ use serde_json::Value;
 use tracing::info;
 
 use super::connection::{Conn, Failure, Refusal};
-use super::files::{refusal, UploadLock};
+use super::files::{receive_body, refusal, UploadLock};
 use crate::transfer::FileSink;
 use crate::wire::Head;
 use seam_core::messages::ErrorCode;
@@ -63,14 +63,10 @@ pub async fn receive_upload(conn: &mut Conn, head: Head) -> Result<(), Failure> 
         }
     };
     let partial = root.open_partial(&name, false).map_err(refusal)?;
-    let mut sink = FileSink::start(partial.file.try_clone()?, partial.digest.clone());
-    while let Some(piece) = conn.next_body_piece().await? {
-        sink.write(piece).await?;
-    }
-    let (_file, digest) = sink.finish().await?;
-    let md5 = digest.clone().finish_hex();
+    let sink = FileSink::start(partial.file.try_clone()?, partial.digest.clone());
     let mut partial = partial;
-    partial.digest = digest;
+    partial.digest = receive_body(conn, sink).await?;
+    let md5 = partial.digest.clone().finish_hex();
     let (root2, name2) = (root.clone(), name.clone());
     tokio::task::spawn_blocking(move || root2.commit_upload(partial, &name2))
         .await

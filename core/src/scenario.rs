@@ -1,0 +1,692 @@
+//! Scenarios: what a sender's `send()` calls put on the wire, written as header text and body,
+//! and how the network cuts that stream. The browser page composes these; the rules that
+//! turn them into bytes live here so that the page never frames anything itself.
+//!
+//! A [`SendSpec`] is one `send()`: in [`SendMode::Auto`] a frame whose header text keeps its
+//! formatting (key order, Python's `", "` spacing) while its body-length fields are set to the
+//! body's length; in [`SendMode::AsTyped`] a frame whose header goes out exactly as typed
+//! (broken JSON and lying sizes included, to see the decoder refuse them); in
+//! [`SendMode::Unframed`] bare bytes with no prefix, as the tutorials send an MD5 after a file.
+//!
+//! ```
+//! use seam_core::{encode_sends, Framing, SendSpec};
+//!
+//! let sends = [SendSpec::auto(r#"{"op": "echo"}"#, "hello")];
+//! let encoded = encode_sends(&Framing::default(), &sends);
+//! let frame = encoded[0].as_ref().unwrap();
+//! assert_eq!(frame.header_text(), r#"{"op": "echo", "size": 5}"#);
+//! assert_eq!((frame.prefix_len, frame.header_len, frame.body_len), (4, 25, 5));
+//! ```
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::cut::{Cut, CutSpecError};
+use crate::digest::md5_hex;
+use crate::framing::{BodyLenError, Framing, PREFIX_LEN};
+use crate::Header;
+
+/// How a [`SendSpec`] becomes bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendMode {
+    /// A frame; the header must be a JSON object, its body-length fields are set to the
+    /// body's length (the first accepted field is added when none is present and there is a
+    /// body) and the rest of its text is kept as typed.
+    #[default]
+    Auto,
+    /// A frame whose header text is sent exactly as typed, valid or not.
+    AsTyped,
+    /// The body's bytes alone: no prefix, no header.
+    Unframed,
+}
+
+/// One `send()` of a scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SendSpec {
+    /// The header's JSON text (ignored when unframed).
+    pub header: String,
+    /// The body, as UTF-8 text.
+    pub body: String,
+    /// How the send is encoded.
+    pub mode: SendMode,
+    /// The send (0-based) whose body this one describes. In `auto` mode the header's `md5`
+    /// field, when present, is set to that body's MD5 and its `total` field to its length;
+    /// an unframed send then consists of that MD5 as 32 hex digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub describes: Option<usize>,
+}
+
+impl SendSpec {
+    /// An [`SendMode::Auto`] frame.
+    pub fn auto(header: &str, body: &str) -> SendSpec {
+        SendSpec {
+            header: header.to_string(),
+            body: body.to_string(),
+            ..SendSpec::default()
+        }
+    }
+
+    /// The same send, describing the body of send `index`.
+    pub fn describing(mut self, index: usize) -> SendSpec {
+        self.describes = Some(index);
+        self
+    }
+}
+
+/// A send as bytes: prefix, header and body, one after the other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedSend {
+    /// Every byte of the send.
+    pub bytes: Vec<u8>,
+    /// Length of the prefix (4, or 0 when unframed).
+    pub prefix_len: usize,
+    /// Length of the header text.
+    pub header_len: usize,
+    /// Length of the body.
+    pub body_len: usize,
+}
+
+impl EncodedSend {
+    /// The header's text (lossy if an as-typed header is not UTF-8, which text cannot be).
+    pub fn header_text(&self) -> String {
+        let header = &self.bytes[self.prefix_len..self.prefix_len + self.header_len];
+        String::from_utf8_lossy(header).into_owned()
+    }
+}
+
+/// Why a send could not be encoded.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SendError {
+    /// The header text is not JSON.
+    #[error("header is not JSON: {0}")]
+    NotJson(String),
+    /// The header is JSON but not an object.
+    #[error("header must be a JSON object")]
+    NotAnObject,
+    /// The send has a body but the framing accepts no body-length field to declare it.
+    #[error("the body needs a length field, but the framing accepts none")]
+    NoSizeField,
+    /// The header's body-length fields are unusable (over the body limit, say).
+    #[error(transparent)]
+    BodyLength(#[from] BodyLenError),
+    /// The header is longer than the framing allows (or than a prefix can say).
+    #[error("header is {len} bytes, over the limit of {limit}")]
+    HeaderTooLong {
+        /// The header's length.
+        len: usize,
+        /// The limit in force.
+        limit: u32,
+    },
+    /// `describes` names a send that does not exist.
+    #[error("describes send #{0}, which does not exist")]
+    NoSuchSend(usize),
+}
+
+/// Encodes every send of a list (a send may describe another's body, so they go together).
+/// A send that fails has its error in its place and the others are unaffected.
+pub fn encode_sends(framing: &Framing, sends: &[SendSpec]) -> Vec<Result<EncodedSend, SendError>> {
+    (0..sends.len())
+        .map(|i| encode_send(framing, sends, i))
+        .collect()
+}
+
+fn encode_send(
+    framing: &Framing,
+    sends: &[SendSpec],
+    index: usize,
+) -> Result<EncodedSend, SendError> {
+    let send = &sends[index];
+    let described = match send.describes {
+        Some(i) => Some(
+            sends
+                .get(i)
+                .ok_or(SendError::NoSuchSend(i))?
+                .body
+                .as_bytes(),
+        ),
+        None => None,
+    };
+    let body: Vec<u8> = match (send.mode, described) {
+        (SendMode::Unframed, Some(other)) => md5_hex(other).into_bytes(),
+        _ => send.body.as_bytes().to_vec(),
+    };
+    let header = match send.mode {
+        SendMode::Unframed => {
+            return Ok(EncodedSend {
+                prefix_len: 0,
+                header_len: 0,
+                body_len: body.len(),
+                bytes: body,
+            })
+        }
+        SendMode::AsTyped => send.header.clone(),
+        SendMode::Auto => auto_header(framing, &send.header, body.len() as u64, described)?,
+    };
+    let len = u32::try_from(header.len()).map_err(|_| SendError::HeaderTooLong {
+        len: header.len(),
+        limit: u32::MAX,
+    })?;
+    let mut bytes = Vec::with_capacity(PREFIX_LEN + header.len() + body.len());
+    bytes.extend_from_slice(&framing.write_prefix(len));
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(&body);
+    Ok(EncodedSend {
+        bytes,
+        prefix_len: PREFIX_LEN,
+        header_len: header.len(),
+        body_len: body.len(),
+    })
+}
+
+/// The header text of an auto send: the fields set, everything else as typed.
+fn auto_header(
+    framing: &Framing,
+    text: &str,
+    body_len: u64,
+    described: Option<&[u8]>,
+) -> Result<String, SendError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| SendError::NotJson(e.to_string()))?;
+    if !value.is_object() {
+        return Err(SendError::NotAnObject);
+    }
+    let members = top_level_members(text);
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    let mut has_size_field = false;
+    for member in &members {
+        if framing.size_fields.contains(&member.key) {
+            has_size_field = true;
+            edits.push((member.value.clone(), body_len.to_string()));
+        }
+        match (member.key.as_str(), described) {
+            ("md5", Some(other)) => {
+                edits.push((member.value.clone(), format!("\"{}\"", md5_hex(other))))
+            }
+            ("total", Some(other)) => edits.push((member.value.clone(), other.len().to_string())),
+            _ => {}
+        }
+    }
+    if !has_size_field && body_len > 0 {
+        let field = framing.size_fields.first().ok_or(SendError::NoSizeField)?;
+        let key = serde_json::to_string(field).expect("a string always serializes");
+        edits.push(insertion(text, &members, &key, &body_len.to_string()));
+    }
+    let mut out = text.to_string();
+    edits.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
+    for (range, replacement) in edits {
+        out.replace_range(range, &replacement);
+    }
+    let header: Header =
+        serde_json::from_str(&out).map_err(|e| SendError::NotJson(e.to_string()))?;
+    framing.body_len(&header)?;
+    if out.len() > framing.max_header_len as usize {
+        return Err(SendError::HeaderTooLong {
+            len: out.len(),
+            limit: framing.max_header_len,
+        });
+    }
+    Ok(out)
+}
+
+/// Where and what to insert for a new member `key: value`, in the style of the others.
+fn insertion(text: &str, members: &[Member], key: &str, value: &str) -> (Range<usize>, String) {
+    match members {
+        [] => {
+            let open = text.find('{').expect("an object has an opening brace") + 1;
+            (open..open, format!("{key}:{value}"))
+        }
+        [first, rest @ ..] => {
+            let colon = &text[first.key_span.end..first.value.start];
+            let comma = match rest.first() {
+                Some(second) => &text[first.value.end..second.key_span.start],
+                // One member: Python's json.dumps puts a space after ':' and after ','.
+                None if colon.ends_with(' ') => ", ",
+                None => ",",
+            };
+            let at = members.last().expect("not empty").value.end;
+            (at..at, format!("{comma}{key}{colon}{value}"))
+        }
+    }
+}
+
+/// One `"key": value` of an object's text.
+struct Member {
+    /// The key, unescaped.
+    key: String,
+    /// The key's text, quotes included.
+    key_span: Range<usize>,
+    /// The value's text.
+    value: Range<usize>,
+}
+
+/// The members of a JSON object's text, in order. `text` must be valid JSON for an object.
+fn top_level_members(text: &str) -> Vec<Member> {
+    let bytes = text.as_bytes();
+    let mut i = text.find('{').map_or(bytes.len(), |at| at + 1);
+    let skip_ws = |mut i: usize| {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let mut members = Vec::new();
+    loop {
+        i = skip_ws(i);
+        if i >= bytes.len() || bytes[i] != b'"' {
+            return members;
+        }
+        let key_end = string_end(bytes, i);
+        let key: String = serde_json::from_str(&text[i..key_end]).unwrap_or_default();
+        let key_span = i..key_end;
+        i = skip_ws(key_end) + 1; // past ':'
+        let start = skip_ws(i);
+        let end = value_end(bytes, start);
+        members.push(Member {
+            key,
+            key_span,
+            value: start..end,
+        });
+        i = skip_ws(end);
+        if i < bytes.len() && bytes[i] == b',' {
+            i += 1;
+        } else {
+            return members;
+        }
+    }
+}
+
+/// One past the closing quote of the string that starts at `start`.
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// One past the end of the JSON value that starts at `start`.
+fn value_end(bytes: &[u8], start: usize) -> usize {
+    match bytes.get(start) {
+        Some(b'"') => string_end(bytes, start),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut i = start;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'"' => {
+                        i = string_end(bytes, i);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return i + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            bytes.len()
+        }
+        _ => {
+            let mut i = start;
+            while i < bytes.len() && !matches!(bytes[i], b',' | b'}' | b']') {
+                i += 1;
+            }
+            // Trailing whitespace is not part of the value.
+            while i > start && bytes[i - 1].is_ascii_whitespace() {
+                i -= 1;
+            }
+            i
+        }
+    }
+}
+
+/// The sends of a named preset, or `None` for an unknown name ([`PRESETS`] lists them).
+pub fn preset(name: &str) -> Option<Vec<SendSpec>> {
+    let file = "hello world\n";
+    let listing = "Makefile\nREADME.md\nsrc\n";
+    let sends = match name {
+        "echo" => vec![SendSpec::auto(r#"{"op":"echo","size":5}"#, "hello")],
+        "chat" => vec![
+            SendSpec::auto(r#"{"op":"chat_join","name":"ana"}"#, ""),
+            SendSpec::auto(r#"{"op":"chat","text":"hi, is the file there?"}"#, ""),
+            SendSpec::auto(r#"{"op":"chat","text":"sending it now"}"#, ""),
+        ],
+        "file" => vec![
+            SendSpec::auto(r#"{"op":"put","name":"notes.txt","total":0}"#, "").describing(1),
+            SendSpec::auto(r#"{"op":"put_data","size":0}"#, "meeting at 10\nbring the slides\n"),
+            SendSpec::auto(r#"{"op":"put_end","md5":""}"#, "").describing(1),
+        ],
+        "command" => vec![
+            SendSpec::auto(r#"{"op":"output","stream":"stdout","size":0}"#, listing),
+            SendSpec::auto(r#"{"op":"exit","code":0}"#, ""),
+        ],
+        "cmd_put" => vec![SendSpec::auto(
+            r#"{"cmd": "put", "filename": "data.txt", "filesize": 0}"#,
+            "0123456789abcdef0123456789abcdef01234567",
+        )],
+        "action_put" => vec![SendSpec::auto(
+            r#"{"action": "put", "filename": "a.txt", "filesize": 0}"#,
+            file,
+        )],
+        "filename_len" => vec![SendSpec::auto(r#"{"filename": "ls", "len": 0}"#, listing)],
+        "data_size" => vec![SendSpec::auto(
+            r#"{"data_size": 0}"#,
+            "PING 127.0.0.1: 56 data bytes\n",
+        )],
+        "size_filename" => vec![SendSpec::auto(
+            r#"{"size": 0, "filename": "movie.mp4"}"#,
+            "(64 bytes of a film, pretend)..........................ENDFILM\n",
+        )],
+        "tutorial_md5" => vec![
+            SendSpec::auto(
+                r#"{"action": "put", "filename": "a.txt", "filesize": 0}"#,
+                file,
+            ),
+            SendSpec {
+                mode: SendMode::Unframed,
+                describes: Some(0),
+                ..SendSpec::default()
+            },
+        ],
+        "demo" => vec![
+            SendSpec::auto(r#"{"op":"chat_join","name":"ana"}"#, ""),
+            SendSpec::auto(r#"{"op":"chat","text":"hi, is the file there?"}"#, ""),
+            SendSpec::auto(r#"{"op":"echo","size":5}"#, "hello"),
+            SendSpec::auto(
+                r#"{"action": "put", "filename": "a.txt", "filesize": 0}"#,
+                "A small file, sent in one go by a tutorial's client.\nIts header says how long it is.\n",
+            ),
+        ],
+        _ => return None,
+    };
+    Some(sends)
+}
+
+/// The presets [`preset`] knows: name and a one-line description.
+pub const PRESETS: &[(&str, &str)] = &[
+    ("demo", "A mix: chat lines, an echo, a tutorial upload"),
+    ("chat", "Seam chat: join, then two lines (no bodies)"),
+    (
+        "file",
+        "Seam upload: put, put_data + file, put_end with its MD5",
+    ),
+    ("command", "Seam command reply: output + body, then exit"),
+    ("echo", "Seam echo: {\"op\",\"size\"} + body"),
+    (
+        "cmd_put",
+        "Tutorial: {\"cmd\":\"put\",\"filename\",\"filesize\"} + file",
+    ),
+    (
+        "action_put",
+        "Tutorial: {\"action\":\"put\",\"filename\",\"filesize\"} + file",
+    ),
+    (
+        "filename_len",
+        "Tutorial command runner: {\"filename\",\"len\"} + output",
+    ),
+    ("data_size", "Tutorial: {\"data_size\"} + data"),
+    (
+        "size_filename",
+        "Tutorial movie upload: {\"size\",\"filename\"} + file",
+    ),
+    (
+        "tutorial_md5",
+        "Tutorial upload, then its MD5 sent unframed (it sticks)",
+    ),
+];
+
+/// A whole scenario: framing, sends and how the stream is cut.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Scenario {
+    /// The framing both sides use.
+    pub framing: Framing,
+    /// The sender's `send()` calls, in order.
+    pub sends: Vec<SendSpec>,
+    /// A [`Cut`] spec (`merge:1460`, `reads:4,5`, ...), or `manual` to cut at `cuts`.
+    pub cut: String,
+    /// With `cut = "manual"`: the offsets where the stream is cut.
+    pub cuts: Vec<u64>,
+}
+
+/// A scenario turned into bytes and chunks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltScenario {
+    /// Each send encoded, or why it could not be (such sends add no bytes).
+    pub sends: Vec<Result<EncodedSend, SendError>>,
+    /// The whole stream: the encoded sends one after the other.
+    pub bytes: Vec<u8>,
+    /// The length of each send that made it into the stream.
+    pub send_lengths: Vec<usize>,
+    /// The lengths of the chunks the receiver gets.
+    pub chunk_lengths: Vec<usize>,
+}
+
+impl Scenario {
+    /// Encodes the sends and cuts the stream; fails only on a bad cut spec.
+    pub fn build(&self) -> Result<BuiltScenario, CutSpecError> {
+        let sends = encode_sends(&self.framing, &self.sends);
+        let mut bytes = Vec::new();
+        let mut send_lengths = Vec::new();
+        for send in sends.iter().flatten() {
+            bytes.extend_from_slice(&send.bytes);
+            send_lengths.push(send.bytes.len());
+        }
+        let chunk_lengths = if self.cut.trim() == "manual" {
+            lengths_between_cuts(bytes.len() as u64, &self.cuts)
+        } else {
+            self.cut.parse::<Cut>()?.chunk_lengths(&send_lengths)
+        };
+        Ok(BuiltScenario {
+            sends,
+            bytes,
+            send_lengths,
+            chunk_lengths,
+        })
+    }
+}
+
+/// The chunk lengths of a stream of `total` bytes cut at the given offsets (any order;
+/// duplicates, 0 and offsets at or past the end are ignored).
+pub fn lengths_between_cuts(total: u64, cuts: &[u64]) -> Vec<usize> {
+    let mut cuts: Vec<u64> = cuts
+        .iter()
+        .copied()
+        .filter(|&c| c > 0 && c < total)
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut lengths = Vec::with_capacity(cuts.len() + 1);
+    let mut from = 0;
+    for cut in cuts.into_iter().chain((total > 0).then_some(total)) {
+        lengths.push((cut - from) as usize);
+        from = cut;
+    }
+    lengths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(framing: &Framing, send: SendSpec) -> Result<EncodedSend, SendError> {
+        encode_sends(framing, &[send]).remove(0)
+    }
+
+    #[test]
+    fn auto_sets_the_size_field_and_keeps_the_formatting() {
+        let sent = one(
+            &Framing::default(),
+            SendSpec::auto(r#"{"size": 0, "filename": "movie.mp4"}"#, "12345678"),
+        )
+        .unwrap();
+        assert_eq!(
+            sent.header_text(),
+            r#"{"size": 8, "filename": "movie.mp4"}"#
+        );
+        assert_eq!(&sent.bytes[..4], &[36, 0, 0, 0]);
+        assert_eq!(&sent.bytes[40..], b"12345678");
+    }
+
+    #[test]
+    fn auto_adds_the_first_size_field_in_the_headers_style() {
+        let framing = Framing::default();
+        let spaced = one(&framing, SendSpec::auto(r#"{"a": 1, "b": 2}"#, "xy")).unwrap();
+        assert_eq!(spaced.header_text(), r#"{"a": 1, "b": 2, "size": 2}"#);
+        let compact = one(&framing, SendSpec::auto(r#"{"op":"echo"}"#, "xyz")).unwrap();
+        assert_eq!(compact.header_text(), r#"{"op":"echo","size":3}"#);
+        let empty = one(&framing, SendSpec::auto("{}", "x")).unwrap();
+        assert_eq!(empty.header_text(), r#"{"size":1}"#);
+        let no_body = one(&framing, SendSpec::auto(r#"{"op":"list"}"#, "")).unwrap();
+        assert_eq!(no_body.header_text(), r#"{"op":"list"}"#);
+    }
+
+    #[test]
+    fn auto_sets_every_accepted_field_even_escaped_or_after_nesting() {
+        let sent = one(
+            &Framing::default(),
+            SendSpec::auto(
+                r#"{"n":{"size":9,"s":"}"},"si\u007ae":1,"len":"x"}"#,
+                "abcd",
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            sent.header_text(),
+            r#"{"n":{"size":9,"s":"}"},"si\u007ae":4,"len":4}"#
+        );
+    }
+
+    #[test]
+    fn describes_fills_md5_and_total_and_unframed_sends_the_md5() {
+        let sends = preset("file").unwrap();
+        let encoded = encode_sends(&Framing::default(), &sends);
+        let body = &sends[1].body;
+        let md5 = md5_hex(body.as_bytes());
+        let put = encoded[0].as_ref().unwrap().header_text();
+        assert_eq!(
+            put,
+            format!(
+                r#"{{"op":"put","name":"notes.txt","total":{}}}"#,
+                body.len()
+            )
+        );
+        let end = encoded[2].as_ref().unwrap().header_text();
+        assert_eq!(end, format!(r#"{{"op":"put_end","md5":"{md5}"}}"#));
+        let tutorial = encode_sends(&Framing::default(), &preset("tutorial_md5").unwrap());
+        let trailer = tutorial[1].as_ref().unwrap();
+        assert_eq!((trailer.prefix_len, trailer.header_len), (0, 0));
+        assert_eq!(trailer.bytes, b"6f5902ac237024bdd0c176cb93063dc4");
+    }
+
+    #[test]
+    fn as_typed_sends_anything_and_auto_refuses_what_is_not_an_object() {
+        let framing = Framing::default();
+        let typed = SendSpec {
+            header: "{oops".into(),
+            mode: SendMode::AsTyped,
+            ..SendSpec::default()
+        };
+        assert_eq!(one(&framing, typed).unwrap().bytes, b"\x05\0\0\0{oops");
+        assert!(matches!(
+            one(&framing, SendSpec::auto("{oops", "")),
+            Err(SendError::NotJson(_))
+        ));
+        assert_eq!(
+            one(&framing, SendSpec::auto("[1]", "")),
+            Err(SendError::NotAnObject)
+        );
+        let none = Framing {
+            size_fields: vec![],
+            ..Framing::default()
+        };
+        assert_eq!(
+            one(&none, SendSpec::auto("{}", "x")),
+            Err(SendError::NoSizeField)
+        );
+        let small = Framing {
+            max_header_len: 8,
+            ..Framing::default()
+        };
+        assert!(matches!(
+            one(&small, SendSpec::auto(r#"{"op":"echo"}"#, "")),
+            Err(SendError::HeaderTooLong { len: 13, limit: 8 })
+        ));
+        let bad = SendSpec::auto("{}", "").describing(7);
+        assert_eq!(one(&framing, bad), Err(SendError::NoSuchSend(7)));
+    }
+
+    #[test]
+    fn every_preset_encodes_and_decodes_to_its_sends() {
+        for (name, _) in PRESETS {
+            let sends = preset(name).unwrap();
+            for (i, sent) in encode_sends(&Framing::default(), &sends)
+                .into_iter()
+                .enumerate()
+            {
+                let sent = sent.unwrap_or_else(|e| panic!("{name} #{i}: {e}"));
+                if sent.prefix_len > 0 {
+                    let datagram = crate::decode_datagram(&Framing::default(), &sent.bytes)
+                        .unwrap_or_else(|e| panic!("{name} #{i}: {e}"));
+                    assert_eq!(datagram.body.len(), sent.body_len);
+                }
+            }
+        }
+        assert_eq!(preset("nope"), None);
+    }
+
+    #[test]
+    fn a_scenario_builds_its_stream_and_chunks() {
+        let scenario = Scenario {
+            sends: preset("demo").unwrap(),
+            cut: "merge:90".into(),
+            ..Scenario::default()
+        };
+        let built = scenario.build().unwrap();
+        assert_eq!(built.bytes.len(), built.send_lengths.iter().sum::<usize>());
+        assert_eq!(built.chunk_lengths.iter().sum::<usize>(), built.bytes.len());
+        let verdicts: Vec<_> = crate::naive_reads(&built.send_lengths, &built.chunk_lengths)
+            .into_iter()
+            .map(|r| r.verdict)
+            .collect();
+        use crate::NaiveVerdict::*;
+        assert!(
+            verdicts.contains(&Merged) && verdicts.contains(&Broken),
+            "{verdicts:?}"
+        );
+        let manual = Scenario {
+            cut: "manual".into(),
+            cuts: vec![10, 3, 10, 0, 9999],
+            ..scenario.clone()
+        };
+        let lengths = manual.build().unwrap().chunk_lengths;
+        assert_eq!(&lengths[..2], &[3, 7]);
+        let bad = Scenario {
+            cut: "wobble".into(),
+            ..scenario
+        };
+        assert!(bad.build().is_err());
+    }
+
+    #[test]
+    fn cuts_become_lengths() {
+        assert_eq!(
+            lengths_between_cuts(10, &[7, 2, 2, 0, 10, 12]),
+            vec![2, 5, 3]
+        );
+        assert_eq!(lengths_between_cuts(0, &[1]), Vec::<usize>::new());
+        assert_eq!(lengths_between_cuts(5, &[]), vec![5]);
+    }
+}

@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Transfer benchmark of `seam serve` / `seam put` / `seam get` on loopback.
+
+Every figure is measured in the same run, on the same file, against baselines:
+  * md5sum of the file (one core hashing: the physical limit of a verified transfer),
+  * a raw socket copy of the same bytes into a file (no framing, no hashing),
+  * an upload with a Python client and server written as the tutorials teach
+    (struct.pack('i') + JSON header + recv loop; no hashing, no prints).
+It prints medians of several runs and the ratios the project targets; it asserts nothing.
+
+Usage (from the repository root):  python3 native/benches/transfer.py [--size-mib 1024] [--runs 3]
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BLOCK = 1 << 20
+
+
+def build_seam():
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "seam-native"], cwd=ROOT, check=True)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    return os.path.join(target, "release", "seam")
+
+
+def make_file(path, size):
+    with open(path, "wb") as f:
+        left = size
+        seed = os.urandom(BLOCK)
+        i = 0
+        while left > 0:
+            # Cheap, incompressible-enough data: a random block with a counter stamped in.
+            block = struct.pack("<Q", i) + seed[8:]
+            f.write(block[: min(left, BLOCK)])
+            left -= BLOCK
+            i += 1
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def peak_rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class SeamServer:
+    def __init__(self, seam, root):
+        self.proc = subprocess.Popen(
+            [seam, "serve", "--listen", "127.0.0.1:0", "--root", root],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"},
+        )
+        line = self.proc.stdout.readline().decode()
+        self.addr = line.strip().rsplit(" ", 1)[-1]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+# --- raw socket copy: the same bytes through a socket into a file, nothing else ---------
+
+def raw_copy(src, dst):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+
+    def receive():
+        conn, _ = listener.accept()
+        buf = bytearray(BLOCK)
+        view = memoryview(buf)
+        with open(dst, "wb") as out:
+            while True:
+                n = conn.recv_into(buf)
+                if n == 0:
+                    break
+                out.write(view[:n])
+        conn.close()
+
+    t = threading.Thread(target=receive)
+    t.start()
+    with socket.create_connection(("127.0.0.1", port)) as s, open(src, "rb") as f:
+        s.sendfile(f)
+        s.shutdown(socket.SHUT_WR)
+    t.join()
+    listener.close()
+
+
+# --- the tutorials' upload: struct.pack('i') + JSON header + body, recv loop -------------
+
+TUTORIAL_SERVER = r'''
+import json, socket, struct, sys
+listener = socket.socket()
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(("127.0.0.1", 0))
+listener.listen(5)
+print(listener.getsockname()[1], flush=True)
+conn, _ = listener.accept()
+header_len = struct.unpack("i", conn.recv(4))[0]
+header = json.loads(conn.recv(header_len).decode("utf-8"))
+size = header["filesize"]
+received = 0
+with open(sys.argv[1] + "/" + header["filename"], "wb") as f:
+    while received < size:
+        data = conn.recv(8192)
+        if not data:
+            break
+        f.write(data)
+        received += len(data)
+conn.close()
+'''
+
+TUTORIAL_CLIENT = r'''
+import json, os, socket, struct, sys
+port, path = int(sys.argv[1]), sys.argv[2]
+s = socket.socket()
+s.connect(("127.0.0.1", port))
+header = {"cmd": "put", "filename": os.path.basename(path), "filesize": os.path.getsize(path)}
+header_bytes = json.dumps(header).encode("utf-8")
+s.send(struct.pack("i", len(header_bytes)))
+s.send(header_bytes)
+with open(path, "rb") as f:
+    for line in iter(lambda: f.read(8192), b""):
+        s.sendall(line)
+s.close()
+'''
+
+
+def tutorial_upload(src, root):
+    server = subprocess.Popen([sys.executable, "-c", TUTORIAL_SERVER, root], stdout=subprocess.PIPE)
+    port = int(server.stdout.readline())
+    subprocess.run([sys.executable, "-c", TUTORIAL_CLIENT, str(port), src], check=True)
+    server.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--dir",
+        default="/dev/shm" if os.path.isdir("/dev/shm") else None,
+        help="where the files go (default: /dev/shm, a RAM disk, so that the figures measure "
+        "the transfer and not the disk; fsync there is free). Give a disk folder to include "
+        "the disk's write speed, which then bounds every verified, fsynced transfer.",
+    )
+    args = parser.parse_args()
+    seam = build_seam()
+    work = tempfile.mkdtemp(prefix="seam-bench-", dir=args.dir)
+    try:
+        src = os.path.join(work, "payload.bin")
+        size = args.size_mib << 20
+        make_file(src, size)
+        subprocess.run(["cat", src], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
+        md5 = subprocess.run(["md5sum", src], capture_output=True, text=True, check=True).stdout.split()[0]
+        times = {k: [] for k in ["md5sum", "raw", "up", "down", "tutorial"]}
+        rss = []
+        for run in range(args.runs):
+            times["md5sum"].append(timed(lambda: subprocess.run(["md5sum", src], stdout=subprocess.DEVNULL, check=True)))
+            raw_dst = os.path.join(work, "raw.bin")
+            times["raw"].append(timed(lambda: raw_copy(src, raw_dst)))
+            os.remove(raw_dst)
+
+            root = os.path.join(work, f"root{run}")
+            server = SeamServer(seam, root)
+            up = [seam, "put", src, "--server", server.addr, "--json", "--quiet"]
+            result = {}
+            def upload():
+                result["out"] = subprocess.run(up, capture_output=True, text=True, check=True).stdout
+            times["up"].append(timed(upload))
+            rss.append(peak_rss_mib(server.proc.pid))
+            assert json.loads(result["out"])["md5"] == md5, "upload MD5"
+            dst = os.path.join(work, "down.bin")
+            down = [seam, "get", "payload.bin", "-o", dst, "--server", server.addr, "--quiet", "--force"]
+            times["down"].append(timed(lambda: subprocess.run(down, check=True)))
+            server.stop()
+            shutil.rmtree(root)
+            os.remove(dst)
+
+            tut_root = os.path.join(work, "tutorial")
+            os.makedirs(tut_root, exist_ok=True)
+            times["tutorial"].append(timed(lambda: tutorial_upload(src, tut_root)))
+            shutil.rmtree(tut_root)
+
+        med = {k: statistics.median(v) for k, v in times.items()}
+        mb = size / 1e6
+        print(f"\nSeam transfer benchmark: {args.size_mib} MiB file in {args.dir or tempfile.gettempdir()}, "
+              f"{args.runs} runs, medians, loopback, {os.cpu_count()} cores")
+        print(f"{'measurement':<34}{'seconds':>9}{'MB/s':>9}")
+        for key, label in [("md5sum", "md5sum (hash only)"), ("raw", "raw socket copy (no hash)"),
+                           ("up", "seam put (hash both sides)"), ("down", "seam get (hash both sides)"),
+                           ("tutorial", "tutorial Python upload (no hash)")]:
+            print(f"{label:<34}{med[key]:>9.2f}{mb / med[key]:>9.0f}")
+        rows = [
+            ("upload / md5sum", med["up"] / med["md5sum"], "<= 1.3", med["up"] / med["md5sum"] <= 1.3),
+            ("download / md5sum", med["down"] / med["md5sum"], "<= 1.3", med["down"] / med["md5sum"] <= 1.3),
+            ("upload / raw socket copy", med["up"] / med["raw"], "(info)", None),
+            ("download / raw socket copy", med["down"] / med["raw"], "(info)", None),
+            ("speed-up over the tutorial upload", med["tutorial"] / med["up"], ">= 2.5", med["tutorial"] / med["up"] >= 2.5),
+            ("server peak RSS during upload, MiB", max(rss), "<= 32", max(rss) <= 32),
+        ]
+        print(f"\n{'ratio':<38}{'value':>8}  {'target':<8}verdict")
+        for name, value, target, ok in rows:
+            verdict = "" if ok is None else ("PASS" if ok else "BELOW TARGET")
+            print(f"{name:<38}{value:>8.2f}  {target:<8}{verdict}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1166 @@
+//! The catalogue of bad input: every way a client can break the framing or the protocol,
+//! the exact error code the server answers with, whether the connection closes (framing
+//! errors: a length-prefixed stream cannot be resynchronised) or goes on (request errors:
+//! the next request on the same connection is served), and that the same server then still
+//! serves a normal upload from another client.
+
+mod common;
+
+use std::net::Shutdown;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{assert_server_still_serves, error_code, RawClient, Server};
+use seam_core::messages::Reply;
+use seam_core::names::partial_name;
+use seam_core::{md5_hex, Encoder, Header};
+use serde_json::json;
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+/// A frame built by hand: the 4-byte little-endian length of `header`, then `header` as it
+/// is (not necessarily JSON), then `body`.
+fn raw_frame(header: &[u8], body: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(header.len()).expect("a short header");
+    let mut frame = len.to_le_bytes().to_vec();
+    frame.extend_from_slice(header);
+    frame.extend_from_slice(body);
+    frame
+}
+
+/// Sends bytes that break the framing on a fresh connection, expects the error `code` and
+/// the connection closed, then checks the server still serves another client.
+fn assert_fatal(server: &Server, bytes: &[u8], code: &str, label: &str) {
+    let mut client = RawClient::connect(server.addr);
+    client.send_bytes(bytes);
+    let reply = client.reply();
+    assert_eq!(error_code(&reply), code, "{label}: {reply:?}");
+    assert!(
+        client.is_closed(),
+        "{label}: the connection stays open after a framing error"
+    );
+    assert_server_still_serves(server, label);
+}
+
+/// Reads the next reply and checks it is an error with `code`.
+fn assert_refused(client: &mut RawClient, code: &str, what: &str) {
+    let reply = client.reply();
+    assert_eq!(error_code(&reply), code, "{what}: {reply:?}");
+}
+
+/// Checks that a reply is an error with `code`.
+fn assert_refused_reply(reply: Option<Reply>, code: &str) {
+    assert_eq!(error_code(&reply), code, "{reply:?}");
+}
+
+/// Checks the connection goes on: an echo sent on it comes back whole.
+fn assert_connection_goes_on(client: &mut RawClient) {
+    let body = b"still here";
+    client.send_frame(&json!({"op": "echo", "size": body.len()}), body);
+    let (header, echoed) = client
+        .read_reply()
+        .expect("the connection was closed, but it should go on");
+    assert_eq!(header.get("op"), Some(&json!("echo")), "{header:?}");
+    assert_eq!(echoed, body);
+}
+
+/// Sends a `put` and returns the server's answer.
+fn send_put(client: &mut RawClient, name: &str, total: u64, force: bool) -> Option<Reply> {
+    client.send_frame(
+        &json!({"op": "put", "name": name, "total": total, "force": force}),
+        b"",
+    );
+    client.reply()
+}
+
+/// A whole upload on a raw connection; returns the final reply (`stored` or an error).
+fn put_file(client: &mut RawClient, name: &str, data: &[u8], force: bool) -> Option<Reply> {
+    match send_put(client, name, data.len() as u64, force) {
+        Some(Reply::Ready { offset: 0, .. }) => {}
+        other => return other,
+    }
+    client.send_frame(&json!({"op": "put_data", "size": data.len()}), data);
+    client.send_frame(&json!({"op": "put_end", "md5": md5_hex(data)}), b"");
+    client.reply()
+}
+
+/// Sends a `get` and returns the first reply's header and body.
+fn send_get(client: &mut RawClient, name: &str, offset: u64) -> Option<(Header, Vec<u8>)> {
+    client.send_frame(&json!({"op": "get", "name": name, "offset": offset}), b"");
+    client.read_reply()
+}
+
+/// Reads the next reply header and body and checks it is an error with `code`.
+fn assert_error_frame(reply: Option<(Header, Vec<u8>)>, code: &str, what: &str) {
+    let (header, body) = reply.unwrap_or_else(|| panic!("{what}: the connection closed"));
+    assert_eq!(
+        header.get("op"),
+        Some(&json!("error")),
+        "{what}: {header:?}"
+    );
+    assert_eq!(header.get("code"), Some(&json!(code)), "{what}: {header:?}");
+    assert!(body.is_empty(), "{what}: an error reply carries no body");
+}
+
+/// The names the server lists, asked on a fresh connection.
+fn listed_names(server: &Server) -> Vec<String> {
+    let mut client = RawClient::connect(server.addr);
+    if let Some(token) = &server.token {
+        client.send_frame(&json!({"op": "hello", "token": token}), b"");
+        assert!(matches!(client.reply(), Some(Reply::Welcome { .. })));
+    }
+    client.send_frame(&json!({"op": "list"}), b"");
+    match client.reply() {
+        Some(Reply::Listing { files }) => files.into_iter().map(|f| f.name).collect(),
+        other => panic!("expected a listing, got {other:?}"),
+    }
+}
+
+/// Every entry of a folder, hidden ones included, sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Checks that an interrupted or refused upload of `name` left nothing under its final
+/// name: not in the root, not in the listing.
+fn assert_nothing_stored(server: &Server, name: &str) {
+    assert!(
+        std::fs::symlink_metadata(server.root.join(name)).is_err(),
+        "{name} exists under its final name: {:?}",
+        entries(&server.root)
+    );
+    assert!(
+        !listed_names(server).contains(&name.to_string()),
+        "{name} is listed"
+    );
+}
+
+/// The names no request may use: paths, dots, control characters, too long.
+fn forbidden_names() -> Vec<String> {
+    [
+        "../x",
+        "../../../../../../etc/passwd",
+        "/etc/passwd",
+        "a/b",
+        "x/",
+        "./x",
+        "a\\b",
+        "..\\x",
+        "C:\\x",
+        "..",
+        ".",
+        ".hidden",
+        "",
+        "a\u{0}b",
+        "a\nb",
+        "a\rb",
+        "tab\there",
+        "del\u{7f}",
+        "nel\u{85}",
+    ]
+    .iter()
+    .map(|name| name.to_string())
+    .chain([
+        "n".repeat(241),
+        "文".repeat(81), // 243 bytes in 81 characters
+        partial_name("victim"),
+    ])
+    .collect()
+}
+
+/// Waits until the server has a free connection slot: a hello is welcomed.
+fn wait_for_a_free_slot(server: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut probe = RawClient::connect(server.addr);
+        probe.send_frame(&json!({"op": "hello", "client": "probe"}), b"");
+        match probe.reply() {
+            Some(Reply::Welcome { .. }) => return,
+            Some(Reply::Error { .. }) | None => {}
+            other => panic!("unexpected reply to a hello: {other:?}"),
+        }
+        assert!(Instant::now() < deadline, "no connection slot came free");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Framing errors: bad_frame, and the connection closes
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn an_oversized_header_length_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    assert_fatal(
+        &server,
+        &0xFFFF_FFFFu32.to_le_bytes(),
+        "bad_frame",
+        "length-ffffffff",
+    );
+}
+
+#[test]
+fn a_header_length_one_over_the_limit_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let limit = seam_core::DEFAULT_MAX_HEADER_LEN;
+    let mut bytes = (limit + 1).to_le_bytes().to_vec();
+    bytes.extend_from_slice(b"{\"op\":\"list\"");
+    assert_fatal(&server, &bytes, "bad_frame", "length-limit-plus-one");
+}
+
+#[test]
+fn a_header_length_at_the_limit_is_accepted() {
+    let server = Server::start(&[]);
+    let limit = seam_core::DEFAULT_MAX_HEADER_LEN as usize;
+    let mut header = br#"{"op":"echo","size":2,"pad":""#.to_vec();
+    header.resize(limit - 2, b'x');
+    header.extend_from_slice(b"\"}");
+    let mut client = RawClient::connect(server.addr);
+    client.send_bytes(&raw_frame(&header, b"ok"));
+    let (reply, body) = client.read_reply().expect("an echo reply");
+    assert_eq!(reply.get("op"), Some(&json!("echo")));
+    assert_eq!(body, b"ok");
+    assert_connection_goes_on(&mut client);
+    assert_server_still_serves(&server, "length-at-limit");
+}
+
+#[test]
+fn a_zero_header_length_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    assert_fatal(&server, &[0, 0, 0, 0], "bad_frame", "length-zero");
+}
+
+#[test]
+fn an_http_request_on_the_port_gets_bad_frame_and_the_server_still_serves() {
+    // "GET " read as a little-endian length is about 540 million: over the limit.
+    let server = Server::start(&[]);
+    assert_fatal(
+        &server,
+        b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "bad_frame",
+        "http",
+    );
+}
+
+#[test]
+fn an_invalid_utf8_header_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let header = b"{\"op\":\"\xff\xfe\"}";
+    assert_fatal(&server, &raw_frame(header, b""), "bad_frame", "not-utf8");
+}
+
+#[test]
+fn an_invalid_json_header_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let header = br#"{"op": "list",}"#;
+    assert_fatal(&server, &raw_frame(header, b""), "bad_frame", "not-json");
+}
+
+#[test]
+fn a_json_array_header_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let header = br#"["op", "list"]"#;
+    assert_fatal(&server, &raw_frame(header, b""), "bad_frame", "array");
+}
+
+#[test]
+fn a_json_string_header_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let header = br#""list""#;
+    assert_fatal(&server, &raw_frame(header, b""), "bad_frame", "string");
+}
+
+#[test]
+fn a_json_number_or_null_header_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    assert_fatal(&server, &raw_frame(b"42", b""), "bad_frame", "number");
+    assert_fatal(&server, &raw_frame(b"null", b""), "bad_frame", "null");
+}
+
+#[test]
+fn a_negative_size_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let header = br#"{"op":"echo","size":-1}"#;
+    assert_fatal(
+        &server,
+        &raw_frame(header, b"x"),
+        "bad_frame",
+        "size-negative",
+    );
+}
+
+#[test]
+fn a_size_over_the_decoders_limit_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let header = format!(
+        r#"{{"op":"echo","size":{}}}"#,
+        seam_core::DEFAULT_MAX_BODY_LEN + 1
+    );
+    assert_fatal(
+        &server,
+        &raw_frame(header.as_bytes(), b"x"),
+        "bad_frame",
+        "size-over-limit",
+    );
+}
+
+#[test]
+fn a_size_beyond_u64_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let header = br#"{"filename":"big.bin","filesize":18446744073709551616}"#;
+    assert_fatal(
+        &server,
+        &raw_frame(header, b""),
+        "bad_frame",
+        "size-beyond-u64",
+    );
+}
+
+#[test]
+fn a_fractional_size_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let header = br#"{"op":"echo","size":1.5}"#;
+    assert_fatal(
+        &server,
+        &raw_frame(header, b"x"),
+        "bad_frame",
+        "size-fraction",
+    );
+}
+
+#[test]
+fn a_size_given_as_a_string_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let header = br#"{"filename":"ten.bin","size":"10"}"#;
+    assert_fatal(
+        &server,
+        &raw_frame(header, b"0123456789"),
+        "bad_frame",
+        "size-string",
+    );
+    assert!(!server.root.join("ten.bin").exists());
+}
+
+#[test]
+fn size_fields_that_disagree_get_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let header = br#"{"op":"echo","size":3,"len":4}"#;
+    assert_fatal(
+        &server,
+        &raw_frame(header, b"abcd"),
+        "bad_frame",
+        "size-conflict",
+    );
+}
+
+#[test]
+fn a_length_prefix_cut_short_at_eof_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    client.send_bytes(&[20, 0]);
+    client.stream.shutdown(Shutdown::Write).unwrap();
+    assert_refused(&mut client, "bad_frame", "a cut prefix");
+    assert!(client.is_closed());
+    assert_server_still_serves(&server, "prefix-cut");
+}
+
+#[test]
+fn a_header_cut_short_at_eof_gets_bad_frame_and_the_server_still_serves() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    client.send_bytes(&raw_frame(br#"{"op":"list"}"#, b"")[..10]);
+    client.stream.shutdown(Shutdown::Write).unwrap();
+    assert_refused(&mut client, "bad_frame", "a cut header");
+    assert!(client.is_closed());
+    assert_server_still_serves(&server, "header-cut");
+}
+
+#[test]
+fn a_valid_request_followed_by_garbage_is_answered_then_gets_bad_frame() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    let mut bytes = Encoder::default()
+        .frame(&json!({"op": "echo", "size": 2}), b"hi")
+        .unwrap();
+    bytes.extend_from_slice(&raw_frame(b"{oops", b""));
+    client.send_bytes(&bytes);
+    let (header, body) = client.read_reply().expect("the echo");
+    assert_eq!(header.get("op"), Some(&json!("echo")));
+    assert_eq!(body, b"hi");
+    assert_refused(&mut client, "bad_frame", "garbage after a good frame");
+    assert!(client.is_closed());
+    assert_server_still_serves(&server, "garbage-after-good");
+}
+
+#[test]
+fn a_put_body_cut_short_at_eof_stores_nothing_under_the_final_name_and_is_logged() {
+    let server = Server::start_logged(&[]);
+    let mut client = RawClient::connect(server.addr);
+    assert!(matches!(
+        send_put(&mut client, "cut.bin", 1000, false),
+        Some(Reply::Ready { offset: 0, .. })
+    ));
+    client.send_head(&json!({"op": "put_data", "size": 1000}));
+    client.send_bytes(&[7u8; 400]);
+    client.stream.shutdown(Shutdown::Write).unwrap();
+    assert_refused(&mut client, "bad_frame", "a body cut short");
+    assert!(client.is_closed());
+    assert_nothing_stored(&server, "cut.bin");
+    // Only the hidden partial may remain (to resume from), never a visible file.
+    for entry in entries(&server.root) {
+        assert!(entry.starts_with('.'), "left behind: {entry}");
+    }
+    let log = server.log_text();
+    assert!(
+        log.contains("stream ended") && log.contains("body"),
+        "the cut body is not logged: {log}"
+    );
+    assert_server_still_serves(&server, "put-body-cut");
+}
+
+#[test]
+fn a_tutorial_body_cut_short_at_eof_stores_nothing_under_the_final_name() {
+    let server = Server::start_logged(&[]);
+    let mut client = RawClient::connect(server.addr);
+    client.send_head(&json!({"cmd": "put", "filename": "tcut.bin", "filesize": 5000}));
+    client.send_bytes(&[1u8; 1234]);
+    client.stream.shutdown(Shutdown::Write).unwrap();
+    assert_refused(&mut client, "bad_frame", "a tutorial body cut short");
+    assert!(client.is_closed());
+    assert_nothing_stored(&server, "tcut.bin");
+    for entry in entries(&server.root) {
+        assert!(entry.starts_with('.'), "left behind: {entry}");
+    }
+    assert!(server.log_text().contains("stream ended"));
+    assert_server_still_serves(&server, "tutorial-body-cut");
+}
+
+// ---------------------------------------------------------------------------------------
+// Request errors: the connection goes on
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn an_unknown_op_gets_unknown_op_and_the_connection_goes_on() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    for op in ["format_disk", "PUT", "stored", "error", ""] {
+        client.send_frame(&json!({"op": op, "size": 3}), b"abc");
+        assert_refused(&mut client, "unknown_op", op);
+    }
+    assert_connection_goes_on(&mut client);
+    assert_server_still_serves(&server, "unknown-op");
+}
+
+#[test]
+fn a_header_with_neither_op_nor_filename_gets_bad_request_and_its_body_is_skipped() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    client.send_frame(&json!({"hello": "world", "size": 5}), b"\x04\0\0\0{");
+    assert_refused(&mut client, "bad_request", "no op");
+    client.send_frame(&json!({"cmd": "get", "name": "x"}), b"");
+    assert_refused(&mut client, "bad_request", "a tutorial get");
+    assert_connection_goes_on(&mut client);
+    assert_server_still_serves(&server, "missing-op");
+}
+
+#[test]
+fn an_op_that_is_not_a_string_gets_bad_request_and_the_connection_goes_on() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    for op in [
+        json!(42),
+        json!(null),
+        json!(["put"]),
+        json!({"op": "list"}),
+    ] {
+        client.send_frame(&json!({"op": op}), b"");
+        assert_refused(&mut client, "bad_request", &op.to_string());
+    }
+    assert_connection_goes_on(&mut client);
+    assert_server_still_serves(&server, "op-not-string");
+}
+
+#[test]
+fn a_request_with_missing_or_mistyped_fields_gets_bad_request() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    for header in [
+        json!({"op": "put", "name": "x.bin"}),
+        json!({"op": "put", "name": "x.bin", "total": -1}),
+        json!({"op": "put", "name": "x.bin", "total": 1.5}),
+        json!({"op": "put", "name": 5, "total": 1}),
+        json!({"op": "get"}),
+        json!({"op": "get", "name": "x.bin", "offset": "0"}),
+        json!({"op": "delete", "name": null}),
+        json!({"op": "exec", "argv": "rm -rf /"}),
+    ] {
+        client.send_frame(&header, b"");
+        assert_refused(&mut client, "bad_request", &header.to_string());
+    }
+    assert_connection_goes_on(&mut client);
+    assert!(entries(&server.root).is_empty());
+    assert_server_still_serves(&server, "bad-fields");
+}
+
+#[test]
+fn a_put_total_over_max_upload_gets_too_large_and_the_connection_goes_on() {
+    // The still-serves upload is exactly 100 000 bytes: the limit itself is accepted.
+    let server = Server::start(&["--max-upload", "100000"]);
+    let mut client = RawClient::connect(server.addr);
+    assert_refused_reply(
+        send_put(&mut client, "big.bin", 100_001, false),
+        "too_large",
+    );
+    assert_refused_reply(
+        send_put(&mut client, "big.bin", u64::MAX, true),
+        "too_large",
+    );
+    assert_connection_goes_on(&mut client);
+    assert_nothing_stored(&server, "big.bin");
+    assert_server_still_serves(&server, "put-too-large");
+}
+
+#[test]
+fn a_tutorial_upload_over_max_upload_gets_too_large_and_its_body_is_skipped() {
+    let server = Server::start(&["--max-upload", "100000"]);
+    let mut client = RawClient::connect(server.addr);
+    let body = vec![9u8; 100_001];
+    client.send_frame(
+        &json!({"cmd": "put", "filename": "huge.bin", "filesize": body.len()}),
+        &body,
+    );
+    assert_refused(&mut client, "too_large", "a tutorial upload over the limit");
+    assert_connection_goes_on(&mut client);
+    assert_nothing_stored(&server, "huge.bin");
+    assert!(
+        entries(&server.root).is_empty(),
+        "{:?}",
+        entries(&server.root)
+    );
+    assert_server_still_serves(&server, "tutorial-too-large");
+}
+
+#[test]
+fn an_md5_mismatch_on_put_end_stores_nothing_and_discards_the_partial() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    let data = b"the bytes that were sent";
+    assert!(matches!(
+        send_put(&mut client, "m.bin", data.len() as u64, false),
+        Some(Reply::Ready { offset: 0, .. })
+    ));
+    client.send_frame(&json!({"op": "put_data", "size": data.len()}), data);
+    client.send_frame(
+        &json!({"op": "put_end", "md5": md5_hex(b"other bytes")}),
+        b"",
+    );
+    assert_refused(&mut client, "md5_mismatch", "a wrong MD5");
+    assert_nothing_stored(&server, "m.bin");
+    assert!(
+        !server.root.join(partial_name("m.bin")).exists(),
+        "the partial of a mismatched upload is kept"
+    );
+    assert_connection_goes_on(&mut client);
+    // The same name can be uploaded right away on the same connection.
+    assert!(matches!(
+        put_file(&mut client, "m.bin", data, false),
+        Some(Reply::Stored { .. })
+    ));
+    assert_eq!(std::fs::read(server.root.join("m.bin")).unwrap(), data);
+    assert_server_still_serves(&server, "md5-mismatch");
+}
+
+#[test]
+fn put_data_with_the_wrong_size_gets_offset_mismatch_and_the_connection_goes_on() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    assert!(matches!(
+        send_put(&mut client, "w.bin", 10, false),
+        Some(Reply::Ready { offset: 0, .. })
+    ));
+    client.send_frame(&json!({"op": "put_data", "size": 12}), b"twelve bytes");
+    assert_refused(&mut client, "offset_mismatch", "put_data too long");
+    assert!(matches!(
+        send_put(&mut client, "w.bin", 10, false),
+        Some(Reply::Ready { offset: 0, .. })
+    ));
+    client.send_frame(&json!({"op": "put_data", "size": 3}), b"abc");
+    assert_refused(&mut client, "offset_mismatch", "put_data too short");
+    assert_connection_goes_on(&mut client);
+    assert_nothing_stored(&server, "w.bin");
+    assert_server_still_serves(&server, "put-data-size");
+}
+
+#[test]
+fn put_end_or_put_data_without_put_gets_bad_request_and_the_connection_goes_on() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    client.send_frame(&json!({"op": "put_end", "md5": md5_hex(b"")}), b"");
+    assert_refused(&mut client, "bad_request", "put_end without put");
+    client.send_frame(&json!({"op": "put_data", "size": 4}), b"data");
+    assert_refused(&mut client, "bad_request", "put_data without put");
+    assert_connection_goes_on(&mut client);
+    assert!(entries(&server.root).is_empty());
+    assert_server_still_serves(&server, "put-end-alone");
+}
+
+#[test]
+fn a_put_followed_by_another_request_instead_of_put_data_gets_bad_request() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    assert!(matches!(
+        send_put(&mut client, "p.bin", 4, false),
+        Some(Reply::Ready { .. })
+    ));
+    client.send_frame(&json!({"op": "echo", "size": 4}), b"data");
+    assert_refused(&mut client, "bad_request", "echo instead of put_data");
+    assert_connection_goes_on(&mut client);
+    assert_nothing_stored(&server, "p.bin");
+    assert_server_still_serves(&server, "put-then-other");
+}
+
+#[test]
+fn every_path_traversal_name_is_refused_by_put_with_bad_name() {
+    let server = Server::start(&[]);
+    let passwd_before = std::fs::read("/etc/passwd").ok();
+    let mut client = RawClient::connect(server.addr);
+    for name in forbidden_names() {
+        let reply = send_put(&mut client, &name, 3, true);
+        assert_eq!(error_code(&reply), "bad_name", "put {name:?}: {reply:?}");
+    }
+    assert_connection_goes_on(&mut client);
+    assert!(
+        entries(&server.root).is_empty(),
+        "{:?}",
+        entries(&server.root)
+    );
+    assert_eq!(
+        entries(server.dir.path()),
+        ["root"],
+        "written outside the root"
+    );
+    assert_eq!(std::fs::read("/etc/passwd").ok(), passwd_before);
+    assert_server_still_serves(&server, "put-traversal");
+}
+
+#[test]
+fn every_path_traversal_name_is_refused_by_get_with_bad_name() {
+    let server = Server::start(&[]);
+    // Files the forbidden names could reach if they were used as paths.
+    std::fs::write(server.dir.join("x"), b"outside").unwrap();
+    std::fs::create_dir(server.root.join("a")).unwrap();
+    std::fs::write(server.root.join("a").join("b"), b"in a subfolder").unwrap();
+    std::fs::write(server.root.join(".hidden"), b"hidden").unwrap();
+    std::fs::write(server.root.join(partial_name("victim")), b"partial").unwrap();
+    let mut client = RawClient::connect(server.addr);
+    for name in forbidden_names() {
+        assert_error_frame(send_get(&mut client, &name, 0), "bad_name", &name);
+    }
+    assert_connection_goes_on(&mut client);
+    assert_server_still_serves(&server, "get-traversal");
+}
+
+#[test]
+fn every_path_traversal_name_is_refused_by_delete_with_bad_name() {
+    let server = Server::start(&[]);
+    std::fs::write(server.dir.join("x"), b"outside").unwrap();
+    std::fs::write(server.root.join(".hidden"), b"hidden").unwrap();
+    std::fs::write(server.root.join(partial_name("victim")), b"partial").unwrap();
+    let mut client = RawClient::connect(server.addr);
+    for name in forbidden_names() {
+        client.send_frame(&json!({"op": "delete", "name": name}), b"");
+        assert_refused(&mut client, "bad_name", &name);
+    }
+    assert_connection_goes_on(&mut client);
+    assert!(server.dir.join("x").exists());
+    assert!(server.root.join(".hidden").exists());
+    assert!(server.root.join(partial_name("victim")).exists());
+    assert_server_still_serves(&server, "delete-traversal");
+}
+
+#[test]
+fn a_name_of_exactly_240_bytes_is_accepted() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    for name in ["n".repeat(240), "文".repeat(80)] {
+        assert!(
+            matches!(
+                put_file(&mut client, &name, b"long name", false),
+                Some(Reply::Stored { .. })
+            ),
+            "{name}"
+        );
+        let (header, body) = send_get(&mut client, &name, 0).expect("a file reply");
+        assert_eq!(header.get("op"), Some(&json!("file")));
+        assert_eq!(body, b"long name");
+        assert!(matches!(client.reply(), Some(Reply::FileEnd { .. })));
+    }
+    assert_server_still_serves(&server, "name-240");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_of_the_root_is_not_served_by_get() {
+    let server = Server::start(&[]);
+    let outside = server.dir.join("secret.txt");
+    std::fs::write(&outside, b"secret outside the root").unwrap();
+    std::os::unix::fs::symlink(&outside, server.root.join("link")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", server.root.join("hostname")).unwrap();
+    let mut client = RawClient::connect(server.addr);
+    for name in ["link", "hostname"] {
+        assert_error_frame(send_get(&mut client, name, 0), "bad_name", name);
+    }
+    assert!(!listed_names(&server).contains(&"link".to_string()));
+    assert_connection_goes_on(&mut client);
+    assert_server_still_serves(&server, "symlink-get");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_put_over_a_symlink_does_not_write_through_it() {
+    let server = Server::start(&[]);
+    let outside = server.dir.join("target.txt");
+    std::fs::write(&outside, b"original").unwrap();
+    let link = server.root.join("link");
+    std::os::unix::fs::symlink(&outside, &link).unwrap();
+    let mut client = RawClient::connect(server.addr);
+    for force in [false, true] {
+        let reply = put_file(&mut client, "link", b"overwritten", force);
+        assert_eq!(error_code(&reply), "bad_name", "force {force}: {reply:?}");
+    }
+    // A tutorial-style upload to the same name is refused too.
+    client.send_frame(&json!({"filename": "link", "size": 11}), b"overwritten");
+    assert_refused(&mut client, "bad_name", "tutorial upload over a symlink");
+    assert_connection_goes_on(&mut client);
+    assert_eq!(std::fs::read(&outside).unwrap(), b"original");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_server_still_serves(&server, "symlink-put");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_planted_at_the_partial_name_is_not_written_through() {
+    let server = Server::start(&[]);
+    let outside = server.dir.join("target.txt");
+    std::fs::write(&outside, b"original").unwrap();
+    std::os::unix::fs::symlink(&outside, server.root.join(partial_name("up.bin"))).unwrap();
+    let mut client = RawClient::connect(server.addr);
+    for resume in [false, true] {
+        client.send_frame(
+            &json!({"op": "put", "name": "up.bin", "total": 11, "resume": resume}),
+            b"",
+        );
+        assert_refused(&mut client, "bad_name", "put onto a planted partial");
+    }
+    client.send_frame(&json!({"filename": "up.bin", "size": 11}), b"overwritten");
+    assert_refused(
+        &mut client,
+        "bad_name",
+        "tutorial upload onto a planted partial",
+    );
+    assert_connection_goes_on(&mut client);
+    assert_eq!(std::fs::read(&outside).unwrap(), b"original");
+    assert_nothing_stored(&server, "up.bin");
+    assert_server_still_serves(&server, "symlink-partial");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_delete_of_a_symlink_does_not_delete_its_target() {
+    let server = Server::start(&[]);
+    let outside = server.dir.join("target.txt");
+    std::fs::write(&outside, b"original").unwrap();
+    let link = server.root.join("link");
+    std::os::unix::fs::symlink(&outside, &link).unwrap();
+    let mut client = RawClient::connect(server.addr);
+    client.send_frame(&json!({"op": "delete", "name": "link"}), b"");
+    assert_refused(&mut client, "bad_name", "delete a symlink");
+    assert_connection_goes_on(&mut client);
+    assert_eq!(std::fs::read(&outside).unwrap(), b"original");
+    assert!(std::fs::symlink_metadata(&link).is_ok());
+    assert_server_still_serves(&server, "symlink-delete");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_folder_in_the_root_is_neither_served_replaced_nor_deleted() {
+    let server = Server::start(&[]);
+    let made = std::process::Command::new("mkfifo")
+        .arg(server.root.join("pipe"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::fs::create_dir(server.root.join("folder")).unwrap();
+    let mut client = RawClient::connect(server.addr);
+    for name in ["pipe", "folder"] {
+        // A get must not open the FIFO (that would block until a writer comes).
+        assert_error_frame(send_get(&mut client, name, 0), "bad_name", name);
+        let reply = put_file(&mut client, name, b"data", true);
+        assert_eq!(error_code(&reply), "bad_name", "put {name}: {reply:?}");
+        client.send_frame(&json!({"op": "delete", "name": name}), b"");
+        assert_refused(&mut client, "bad_name", name);
+    }
+    assert_connection_goes_on(&mut client);
+    assert!(server.root.join("folder").is_dir());
+    assert!(std::fs::symlink_metadata(server.root.join("pipe")).is_ok());
+    assert!(listed_names(&server).is_empty());
+    assert_server_still_serves(&server, "fifo-folder");
+}
+
+#[test]
+fn a_get_of_a_missing_file_gets_not_found_and_the_connection_goes_on() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    assert_error_frame(send_get(&mut client, "missing.bin", 0), "not_found", "get");
+    assert_connection_goes_on(&mut client);
+    assert_server_still_serves(&server, "get-missing");
+}
+
+#[test]
+fn a_delete_of_a_missing_file_gets_not_found_and_the_connection_goes_on() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    client.send_frame(&json!({"op": "delete", "name": "missing.bin"}), b"");
+    assert_refused(&mut client, "not_found", "delete");
+    assert_connection_goes_on(&mut client);
+    assert_server_still_serves(&server, "delete-missing");
+}
+
+#[test]
+fn a_put_of_an_existing_name_gets_exists_without_force_and_replaces_it_with_force() {
+    let server = Server::start(&[]);
+    let path = server.root.join("there.txt");
+    std::fs::write(&path, b"old content").unwrap();
+    let mut client = RawClient::connect(server.addr);
+    let reply = put_file(&mut client, "there.txt", b"new content!", false);
+    assert_eq!(error_code(&reply), "exists", "{reply:?}");
+    client.send_frame(&json!({"filename": "there.txt", "size": 3}), b"new");
+    assert_refused(
+        &mut client,
+        "exists",
+        "tutorial upload over an existing file",
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"old content");
+    assert_connection_goes_on(&mut client);
+    match put_file(&mut client, "there.txt", b"new content!", true) {
+        Some(Reply::Stored { total, md5, .. }) => {
+            assert_eq!(total, 12);
+            assert_eq!(md5, md5_hex(b"new content!"));
+        }
+        other => panic!("a forced put failed: {other:?}"),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), b"new content!");
+    assert_server_still_serves(&server, "exists");
+}
+
+#[test]
+fn a_get_with_an_offset_beyond_the_file_gets_offset_mismatch() {
+    let server = Server::start(&[]);
+    std::fs::write(server.root.join("ten.bin"), b"0123456789").unwrap();
+    let mut client = RawClient::connect(server.addr);
+    for offset in [11, u64::MAX] {
+        assert_error_frame(
+            send_get(&mut client, "ten.bin", offset),
+            "offset_mismatch",
+            "offset beyond the end",
+        );
+    }
+    // At the very end: an empty body, and the whole file's MD5.
+    let (header, body) = send_get(&mut client, "ten.bin", 10).expect("a file reply");
+    assert_eq!(header.get("op"), Some(&json!("file")));
+    assert_eq!(header.get("size"), Some(&json!(0)));
+    assert!(body.is_empty());
+    match client.reply() {
+        Some(Reply::FileEnd { md5 }) => assert_eq!(md5, md5_hex(b"0123456789")),
+        other => panic!("expected file_end, got {other:?}"),
+    }
+    assert_connection_goes_on(&mut client);
+    assert_server_still_serves(&server, "get-offset");
+}
+
+#[test]
+fn an_exec_request_gets_exec_denied_and_the_connection_goes_on() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    let marker = server.root.join("pwned");
+    let argv = ["touch", marker.to_str().unwrap()];
+    client.send_frame(&json!({"op": "exec", "argv": argv}), b"");
+    assert_refused(&mut client, "exec_denied", "exec");
+    assert_connection_goes_on(&mut client);
+    assert!(!marker.exists(), "the command ran");
+    assert_server_still_serves(&server, "exec");
+}
+
+#[test]
+fn two_uploads_of_the_same_name_at_once_get_in_use() {
+    let server = Server::start(&[]);
+    let mut first = RawClient::connect(server.addr);
+    let mut second = RawClient::connect(server.addr);
+    let data = b"first writer wins";
+    assert!(matches!(
+        send_put(&mut first, "same.bin", data.len() as u64, false),
+        Some(Reply::Ready { .. })
+    ));
+    let reply = send_put(&mut second, "same.bin", 5, false);
+    assert_eq!(error_code(&reply), "in_use", "{reply:?}");
+    second.send_frame(&json!({"filename": "same.bin", "size": 5}), b"other");
+    assert_refused(&mut second, "in_use", "tutorial upload of a name in use");
+    assert_connection_goes_on(&mut second);
+    first.send_frame(&json!({"op": "put_data", "size": data.len()}), data);
+    first.send_frame(&json!({"op": "put_end", "md5": md5_hex(data)}), b"");
+    assert!(matches!(first.reply(), Some(Reply::Stored { .. })));
+    assert_eq!(std::fs::read(server.root.join("same.bin")).unwrap(), data);
+    assert_server_still_serves(&server, "in-use");
+}
+
+#[test]
+fn a_tutorial_upload_with_a_bad_filename_gets_bad_name_and_the_next_frame_is_served() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    // Tutorial clients send the next file without reading replies: all frames at once.
+    let mut bytes = Vec::new();
+    let encoder = Encoder::default();
+    let names = forbidden_names();
+    for name in &names {
+        let header = json!({"cmd": "put", "filename": name, "filesize": 4});
+        bytes.extend(encoder.frame(&header, b"evil").unwrap());
+    }
+    bytes.extend(
+        encoder
+            .frame(&json!({"filename": "good.txt", "size": 4}), b"good")
+            .unwrap(),
+    );
+    bytes.extend(encoder.frame(&json!({"op": "list"}), b"").unwrap());
+    client.send_bytes(&bytes);
+    for name in &names {
+        assert_refused(&mut client, "bad_name", name);
+    }
+    match client.reply() {
+        Some(Reply::Listing { files }) => {
+            let names: Vec<_> = files.iter().map(|f| f.name.as_str()).collect();
+            assert_eq!(names, ["good.txt"]);
+        }
+        other => panic!("expected the listing, got {other:?}"),
+    }
+    assert_eq!(
+        std::fs::read(server.root.join("good.txt")).unwrap(),
+        b"good"
+    );
+    assert_eq!(
+        entries(server.dir.path()),
+        ["root"],
+        "written outside the root"
+    );
+    assert_eq!(entries(&server.root), ["good.txt"]);
+    assert_server_still_serves(&server, "tutorial-bad-name");
+}
+
+#[test]
+fn a_tutorial_upload_whose_filename_is_not_a_string_gets_bad_request() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    for filename in [json!(5), json!(null), json!(["a"])] {
+        client.send_frame(&json!({"filename": filename, "size": 3}), b"abc");
+        assert_refused(&mut client, "bad_request", &filename.to_string());
+    }
+    client.send_frame(
+        &json!({"action": "put", "filename": "ok.txt", "len": 2}),
+        b"ok",
+    );
+    assert_connection_goes_on(&mut client);
+    assert_eq!(std::fs::read(server.root.join("ok.txt")).unwrap(), b"ok");
+    assert_server_still_serves(&server, "tutorial-filename-type");
+}
+
+// ---------------------------------------------------------------------------------------
+// Authentication: unauthorized, and the connection closes
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_wrong_token_gets_unauthorized_and_the_connection_closes() {
+    let server = Server::start(&["--token", "s3cret"]);
+    for token in ["wrong", "s3cre", "s3cret ", ""] {
+        let mut client = RawClient::connect(server.addr);
+        client.send_frame(&json!({"op": "hello", "token": token}), b"");
+        assert_refused(&mut client, "unauthorized", token);
+        assert!(client.is_closed(), "open after the wrong token {token:?}");
+    }
+    // The right token on a raw connection works.
+    let mut client = RawClient::connect(server.addr);
+    client.send_frame(&json!({"op": "hello", "token": "s3cret"}), b"");
+    assert!(matches!(client.reply(), Some(Reply::Welcome { .. })));
+    assert_connection_goes_on(&mut client);
+    assert_server_still_serves(&server, "wrong-token");
+}
+
+#[test]
+fn a_missing_token_gets_unauthorized_and_the_connection_closes() {
+    let server = Server::start(&["--token", "s3cret"]);
+    let mut client = RawClient::connect(server.addr);
+    client.send_frame(&json!({"op": "hello", "client": "no token"}), b"");
+    assert_refused(&mut client, "unauthorized", "hello without a token");
+    assert!(client.is_closed());
+    // The real client without --token is refused the same way.
+    let output = server.client(&["ls"]);
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("unauthorized"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_server_still_serves(&server, "missing-token");
+}
+
+#[test]
+fn a_request_before_hello_on_a_server_with_a_token_gets_unauthorized_and_stores_nothing() {
+    let server = Server::start(&["--token", "s3cret"]);
+    let mut client = RawClient::connect(server.addr);
+    client.send_frame(&json!({"op": "put", "name": "sneaky.bin", "total": 3}), b"");
+    assert_refused(&mut client, "unauthorized", "put before hello");
+    assert!(client.is_closed());
+    let mut client = RawClient::connect(server.addr);
+    client.send_frame(&json!({"filename": "sneaky.txt", "size": 5}), b"hello");
+    assert_refused(
+        &mut client,
+        "unauthorized",
+        "tutorial upload without a token",
+    );
+    assert!(client.is_closed());
+    assert!(
+        entries(&server.root).is_empty(),
+        "{:?}",
+        entries(&server.root)
+    );
+    assert_server_still_serves(&server, "before-hello");
+}
+
+// ---------------------------------------------------------------------------------------
+// Limits: idle_timeout, busy
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn an_idle_connection_gets_idle_timeout_then_is_closed() {
+    let server = Server::start(&["--idle-timeout", "1"]);
+    let mut client = RawClient::connect(server.addr);
+    assert_connection_goes_on(&mut client);
+    let started = Instant::now();
+    assert_refused(&mut client, "idle_timeout", "an idle connection");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "closed after {waited:?}"
+    );
+    assert!(client.is_closed());
+    assert_server_still_serves(&server, "idle");
+}
+
+#[test]
+fn a_body_that_stalls_past_the_idle_timeout_gets_idle_timeout_and_stores_nothing() {
+    let server = Server::start(&["--idle-timeout", "1"]);
+    let mut client = RawClient::connect(server.addr);
+    assert!(matches!(
+        send_put(&mut client, "slow.bin", 100, false),
+        Some(Reply::Ready { .. })
+    ));
+    client.send_head(&json!({"op": "put_data", "size": 100}));
+    client.send_bytes(&[5u8; 10]);
+    let started = Instant::now();
+    assert_refused(&mut client, "idle_timeout", "a stalled body");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(client.is_closed());
+    assert_nothing_stored(&server, "slow.bin");
+    // The name is free again: the stalled upload released it.
+    let mut client = RawClient::connect(server.addr);
+    assert!(matches!(
+        put_file(&mut client, "slow.bin", &[5u8; 100], false),
+        Some(Reply::Stored { .. })
+    ));
+    assert_server_still_serves(&server, "idle-body");
+}
+
+#[test]
+fn a_connection_over_max_conns_gets_busy_and_the_others_go_on() {
+    let server = Server::start(&["--max-conns", "2"]);
+    let mut first = RawClient::connect(server.addr);
+    let mut second = RawClient::connect(server.addr);
+    for client in [&mut first, &mut second] {
+        client.send_frame(&json!({"op": "hello", "client": "holder"}), b"");
+        assert!(matches!(client.reply(), Some(Reply::Welcome { .. })));
+    }
+    let mut third = RawClient::connect(server.addr);
+    assert_refused(&mut third, "busy", "a third connection");
+    assert!(third.is_closed());
+    assert_connection_goes_on(&mut first);
+    assert_connection_goes_on(&mut second);
+    drop(first);
+    drop(second);
+    wait_for_a_free_slot(&server);
+    assert_server_still_serves(&server, "busy");
+}
+
+#[test]
+fn a_60_kb_name_within_the_header_limit_gets_bad_name_not_bad_frame() {
+    // A header near the limit with a long name: refused as a name, not as a frame.
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    let name = "x".repeat(60_000);
+    let reply = send_put(&mut client, &name, 1, false);
+    assert_eq!(error_code(&reply), "bad_name", "{reply:?}");
+    assert_connection_goes_on(&mut client);
+    assert_server_still_serves(&server, "huge-name");
+}
+
+#[test]
+fn a_client_that_stops_reading_a_download_is_dropped_after_the_idle_timeout() {
+    // More than the socket buffers of both ends hold, so the server's writes stall.
+    let server = Server::start(&["--idle-timeout", "1", "--max-conns", "1"]);
+    std::fs::write(server.root.join("big.bin"), vec![0u8; 48 << 20]).unwrap();
+    let mut stuck = RawClient::connect(server.addr);
+    stuck.send_frame(&json!({"op": "get", "name": "big.bin"}), b"");
+    // The stuck client reads nothing; its slot must come free once the writes stall for
+    // the idle timeout, or one such client per slot would lock everybody out.
+    std::thread::sleep(Duration::from_millis(200));
+    wait_for_a_free_slot(&server);
+    drop(stuck);
+    wait_for_a_free_slot(&server);
+    assert_server_still_serves(&server, "stuck-reader");
+}
+
+#[test]
+fn a_client_that_sends_an_echo_but_never_reads_it_is_dropped_after_the_idle_timeout() {
+    let server = Server::start(&["--idle-timeout", "1", "--max-conns", "1"]);
+    let stuck = RawClient::connect(server.addr);
+    let mut writer = stuck.stream.try_clone().unwrap();
+    let body_len = 48usize << 20;
+    let sender = std::thread::spawn(move || {
+        use std::io::Write;
+        let mut head = Vec::new();
+        Encoder::default()
+            .encode_head(&json!({"op": "echo", "size": body_len}), &mut head)
+            .unwrap();
+        let block = vec![0u8; 1 << 20];
+        // Fails (as it should) once the server drops the connection.
+        let _ = writer.write_all(&head);
+        for _ in 0..body_len / block.len() {
+            if writer.write_all(&block).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    wait_for_a_free_slot(&server);
+    sender.join().unwrap();
+    drop(stuck);
+    wait_for_a_free_slot(&server);
+    assert_server_still_serves(&server, "stuck-echo");
+}
