@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check of Seam, from a fresh clone: installs what it needs, then runs formatting,
-# lints, all tests (native, shared vectors, property tests, CLI tests) and the wasm build.
+# lints, all tests (core, shared vectors, property tests, the seam binary end to end, the
+# tutorial interop), the wasm build and the browser page's tests (web/test.sh).
 # This is the README's test command; CI (.ci/run) calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,9 @@ cargo test --workspace --all-features
 
 step "seam-core builds for wasm32-unknown-unknown unchanged"
 cargo build -p seam-core --target wasm32-unknown-unknown --release
+
+step "the browser page: vectors in wasm, import guard, end to end in Chromium (web/test.sh)"
+bash web/test.sh
 
 step "the fuzz targets still build"
 if [ -f core/fuzz/Cargo.toml ]; then

@@ -125,7 +125,9 @@ impl Framing {
             }
             .ok_or_else(|| BodyLenError::Invalid {
                 field: field.clone(),
-                value: value.to_string(),
+                // Written as `to_string` would (`Display` would add a second JSON writer to
+                // wasm builds).
+                value: serde_json::to_string(value).unwrap_or_default(),
             })?;
             match found {
                 None => found = Some((field, len)),

@@ -16,11 +16,13 @@
 //! announces its size first and its MD5 after the body. MD5s cover the whole file, also when
 //! a transfer resumes at `offset`.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::Header;
+use crate::{decode_datagram, Encoder, Header};
 
 /// What a client asks of the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,6 +253,8 @@ pub enum ErrorCode {
     IdleTimeout,
     /// The server is at its connection limit.
     Busy,
+    /// A chat member read too slowly and fell too far behind the others; it is disconnected.
+    TooSlow,
     /// The server failed on its side.
     Internal,
 }
@@ -321,7 +325,7 @@ fn from_header<T: for<'de> Deserialize<'de>>(
     if !ops.contains(&op.as_str()) {
         return Err(MessageError::UnknownOp(op.clone()));
     }
-    serde_json::from_value(Value::Object(header.clone())).map_err(|e| MessageError::BadFields {
+    T::deserialize(header).map_err(|e| MessageError::BadFields {
         op: op.clone(),
         message: e.to_string(),
     })
@@ -330,6 +334,21 @@ fn from_header<T: for<'de> Deserialize<'de>>(
 impl Request {
     /// Reads a request from a decoded header.
     pub fn from_header(header: &Header) -> Result<Request, MessageError> {
+        // The requests that come by the hundred thousand (echo, chat), read directly: the
+        // same result serde gives below, without its buffering.
+        if let Some(Value::String(op)) = header.get("op") {
+            match (op.as_str(), header.get("size"), header.get("text")) {
+                ("echo", Some(Value::Number(size)), _) if size.is_u64() => {
+                    return Ok(Request::Echo {
+                        size: size.as_u64().unwrap_or_default(),
+                    })
+                }
+                ("chat", _, Some(Value::String(text))) => {
+                    return Ok(Request::Chat { text: text.clone() })
+                }
+                _ => {}
+            }
+        }
         from_header(header, REQUEST_OPS)
     }
 }
@@ -347,4 +366,130 @@ impl Reply {
             message: message.into(),
         }
     }
+}
+
+/// Longest chat name, in characters.
+pub const MAX_CHAT_NAME_CHARS: usize = 32;
+
+/// Longest chat line, in bytes of UTF-8.
+pub const MAX_CHAT_TEXT_BYTES: usize = 4096;
+
+/// Why a chat name is refused (`None`: it is fine). A name has 1 to
+/// [`MAX_CHAT_NAME_CHARS`] characters, each a letter, a digit, `-`, `_` or `.`: no spaces
+/// or invisible characters, so that two members cannot look alike by padding a name.
+pub fn chat_name_problem(name: &str) -> Option<String> {
+    let chars = name.chars().count();
+    if chars == 0 {
+        return Some("a chat name must not be empty".into());
+    }
+    if chars > MAX_CHAT_NAME_CHARS {
+        return Some(format!(
+            "a chat name has at most {MAX_CHAT_NAME_CHARS} characters, not {chars}"
+        ));
+    }
+    name.chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .map(|c| format!("a chat name holds only letters, digits, '-', '_' and '.', not {c:?}"))
+}
+
+/// Why a chat line is refused (`None`: it is fine): over [`MAX_CHAT_TEXT_BYTES`] bytes, or
+/// a control character other than tab (escape sequences could rewrite other members'
+/// terminals; a line break would let one line pass for several).
+pub fn chat_text_problem(text: &str) -> Option<String> {
+    if text.len() > MAX_CHAT_TEXT_BYTES {
+        return Some(format!(
+            "a chat line has at most {MAX_CHAT_TEXT_BYTES} bytes, not {}",
+            text.len()
+        ));
+    }
+    text.chars()
+        .find(|&c| c.is_control() && c != '\t')
+        .map(|c| format!("a chat line must not hold control characters ({c:?})"))
+}
+
+/// A line made safe to send and to show: control characters other than tab become U+FFFD.
+pub fn clean_chat_text(text: &str) -> Cow<'_, str> {
+    if text.chars().any(|c| c.is_control() && c != '\t') {
+        Cow::Owned(
+            text.chars()
+                .map(|c| {
+                    if c.is_control() && c != '\t' {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// What a UDP echo service answers to one datagram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatagramAnswer {
+    /// The datagram to send back, never longer than the request; `None`: stay silent.
+    pub reply: Option<Vec<u8>>,
+    /// Why the request was not echoed, for the logs; `None` when it was.
+    pub problem: Option<String>,
+}
+
+/// The answer of a UDP echo service to one datagram, which must hold exactly one frame.
+///
+/// An `echo` request gets `echo {size}` and the same body back. Anything else gets an
+/// `error` frame, or nothing at all: **a reply is never longer than the request**, so a
+/// forged source address cannot turn the server into an amplifier.
+pub fn answer_echo_datagram(encoder: &Encoder, datagram: &[u8]) -> DatagramAnswer {
+    let limit = datagram.len();
+    let refuse = |code: ErrorCode, problem: String| DatagramAnswer {
+        reply: error_datagram(encoder, code, &problem, limit),
+        problem: Some(problem),
+    };
+    let decoded = match decode_datagram(encoder.framing(), datagram) {
+        Ok(decoded) => decoded,
+        Err(error) => return refuse(ErrorCode::BadFrame, error.to_string()),
+    };
+    match Request::from_header(&decoded.header) {
+        Ok(Request::Echo { .. }) => {
+            let reply = Reply::Echo {
+                size: decoded.body.len() as u64,
+            };
+            match encoder.frame(&reply, decoded.body) {
+                Ok(bytes) if bytes.len() <= limit => DatagramAnswer {
+                    reply: Some(bytes),
+                    problem: None,
+                },
+                Ok(bytes) => DatagramAnswer {
+                    reply: None,
+                    problem: Some(format!(
+                        "the echo would be {} bytes, longer than the {limit}-byte request",
+                        bytes.len()
+                    )),
+                },
+                Err(error) => refuse(ErrorCode::BadRequest, error.to_string()),
+            }
+        }
+        Ok(_) => refuse(
+            ErrorCode::BadRequest,
+            "only echo is answered over UDP".into(),
+        ),
+        Err(error @ MessageError::UnknownOp(_)) => refuse(ErrorCode::UnknownOp, error.to_string()),
+        Err(error) => refuse(ErrorCode::BadRequest, error.to_string()),
+    }
+}
+
+/// An `error` frame of at most `limit` bytes: with the message, else without it, else none.
+fn error_datagram(
+    encoder: &Encoder,
+    code: ErrorCode,
+    message: &str,
+    limit: usize,
+) -> Option<Vec<u8>> {
+    [message, ""].into_iter().find_map(|message| {
+        encoder
+            .frame(&Reply::error(code, message), &[])
+            .ok()
+            .filter(|bytes| bytes.len() <= limit)
+    })
 }

@@ -320,7 +320,11 @@ impl Replay {
             .filter(|e| e.kind == EventKind::Header)?;
         let text =
             std::str::from_utf8(&self.bytes[event.start as usize..event.end as usize]).ok()?;
-        Some((serde_json::from_str(text).ok()?, text))
+        // Parsed as a `Value`: a typed map would bring serde's type errors into wasm builds.
+        match serde_json::from_str(text).ok()? {
+            serde_json::Value::Object(header) => Some((header, text)),
+            _ => None,
+        }
     }
 
     /// The complete frames, in order.
@@ -464,30 +468,31 @@ pub struct TraceStream {
 /// Groups a trace's chunks into one stream per connection and direction, ordered by
 /// connection, reads (`in`) before writes (`out`).
 pub fn trace_streams(chunks: &[TraceChunk]) -> Vec<TraceStream> {
+    // Kept in order as streams appear (no sort: that would add a sort's code to wasm builds).
     let mut streams: Vec<TraceStream> = Vec::new();
     for chunk in chunks {
-        let index = match streams
-            .iter()
-            .position(|s| s.conn == chunk.conn && s.dir == chunk.dir)
+        let key = (chunk.conn, chunk.dir);
+        let index = streams.partition_point(|s| (s.conn, s.dir) < key);
+        if streams
+            .get(index)
+            .is_none_or(|s| (s.conn, s.dir) != key)
         {
-            Some(index) => index,
-            None => {
-                streams.push(TraceStream {
+            streams.insert(
+                index,
+                TraceStream {
                     conn: chunk.conn,
                     dir: chunk.dir,
                     bytes: Vec::new(),
                     chunk_lengths: Vec::new(),
                     times: Vec::new(),
-                });
-                streams.len() - 1
-            }
-        };
+                },
+            );
+        }
         let stream = &mut streams[index];
         stream.bytes.extend_from_slice(&chunk.bytes);
         stream.chunk_lengths.push(chunk.bytes.len());
         stream.times.push(chunk.t);
     }
-    streams.sort_by_key(|s| (s.conn, s.dir));
     streams
 }
 

@@ -27,7 +27,6 @@ use thiserror::Error;
 use crate::cut::{Cut, CutSpecError};
 use crate::digest::md5_hex;
 use crate::framing::{BodyLenError, Framing, PREFIX_LEN};
-use crate::Header;
 
 /// How a [`SendSpec`] becomes bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -198,30 +197,39 @@ fn auto_header(
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut has_size_field = false;
     for member in &members {
-        if framing.size_fields.contains(&member.key) {
+        // A body-length field is set to the body's length even when it is also `md5` or
+        // `total`: one edit per member.
+        let replacement = if framing.size_fields.contains(&member.key) {
             has_size_field = true;
-            edits.push((member.value.clone(), body_len.to_string()));
-        }
-        match (member.key.as_str(), described) {
-            ("md5", Some(other)) => {
-                edits.push((member.value.clone(), format!("\"{}\"", md5_hex(other))))
+            body_len.to_string()
+        } else {
+            match (member.key.as_str(), described) {
+                ("md5", Some(other)) => format!("\"{}\"", md5_hex(other)),
+                ("total", Some(other)) => other.len().to_string(),
+                _ => continue,
             }
-            ("total", Some(other)) => edits.push((member.value.clone(), other.len().to_string())),
-            _ => {}
-        }
+        };
+        edits.push((member.value.clone(), replacement));
     }
     if !has_size_field && body_len > 0 {
         let field = framing.size_fields.first().ok_or(SendError::NoSizeField)?;
-        let key = serde_json::to_string(field).expect("a string always serializes");
+        // A string always serializes.
+        let key = serde_json::to_string(field).unwrap_or_default();
         edits.push(insertion(text, &members, &key, &body_len.to_string()));
     }
     let mut out = text.to_string();
-    edits.sort_by_key(|(range, _)| std::cmp::Reverse(range.start));
-    for (range, replacement) in edits {
+    // The edits are in text order (an insertion comes after every member): made from the
+    // last to the first, each leaves the ranges before it in place.
+    for (range, replacement) in edits.into_iter().rev() {
         out.replace_range(range, &replacement);
     }
-    let header: Header =
+    // Parsed as a `Value` (a typed map would bring serde's type errors into wasm builds); the
+    // edits keep an object an object.
+    let edited: Value =
         serde_json::from_str(&out).map_err(|e| SendError::NotJson(e.to_string()))?;
+    let Value::Object(header) = edited else {
+        return Err(SendError::NotAnObject);
+    };
     framing.body_len(&header)?;
     if out.len() > framing.max_header_len as usize {
         return Err(SendError::HeaderTooLong {
@@ -280,7 +288,10 @@ fn top_level_members(text: &str) -> Vec<Member> {
             return members;
         }
         let key_end = string_end(bytes, i);
-        let key: String = serde_json::from_str(&text[i..key_end]).unwrap_or_default();
+        let key = match serde_json::from_str(&text[i..key_end]) {
+            Ok(Value::String(key)) => key,
+            _ => String::new(),
+        };
         let key_span = i..key_end;
         i = skip_ws(key_end) + 1; // past ':'
         let start = skip_ws(i);

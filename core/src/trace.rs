@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
+mod line;
+
 /// Which way a traced chunk went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -38,16 +40,14 @@ pub struct TraceChunk {
     pub bytes: Vec<u8>,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A trace line as written; [`line`] reads it back.
+#[derive(Serialize)]
 struct TraceLine<'a> {
-    #[serde(default)]
     conn: u64,
     dir: Direction,
     t: f64,
     offset: u64,
-    #[serde(borrow)]
-    data: std::borrow::Cow<'a, str>,
+    data: &'a str,
 }
 
 /// Why a trace could not be read.
@@ -77,12 +77,13 @@ pub enum TraceError {
 
 /// One trace line (with its newline) for a chunk.
 pub fn trace_line(conn: u64, dir: Direction, t: f64, offset: u64, bytes: &[u8]) -> String {
+    let data = STANDARD.encode(bytes);
     let line = TraceLine {
         conn,
         dir,
         t,
         offset,
-        data: STANDARD.encode(bytes).into(),
+        data: &data,
     };
     let mut text = serde_json::to_string(&line).expect("a trace line always serializes");
     text.push('\n');
@@ -103,7 +104,7 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceChunk>, TraceError> {
             line: line_no,
             message,
         };
-        let record: TraceLine<'_> = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+        let record = line::read_line(line).map_err(|e| bad(e.to_string()))?;
         let bytes = STANDARD
             .decode(record.data.as_bytes())
             .map_err(|e| bad(format!("data is not base64: {e}")))?;

@@ -282,3 +282,115 @@ fn an_encoded_header_decodes_to_the_same_object() {
     let events = feed_ok(&mut decoder, &stream);
     assert!(matches!(&events[1], Event::Header { header: h, .. } if *h == object(header)));
 }
+
+#[test]
+fn a_size_field_is_found_however_the_header_text_looks() {
+    // The encoder skips building a map when no size field name occurs in the text as a
+    // string token; everything that does name one still gets its body length.
+    let encoder = Encoder::default();
+    let mut out = Vec::new();
+    let cases = [
+        (json!({"op": "chat", "text": "size \"size\": 9"}), Ok(0)),
+        (json!({"op": "x", "field": "size"}), Ok(0)),
+        (json!({"op": "x", "inner": {"size": 7}}), Ok(0)),
+        (json!({"op": "echo", "size": 7}), Ok(7)),
+        (json!({"filesize": 3, "note": "len"}), Ok(3)),
+        (json!({"text": "\"len\":4", "len": 2}), Ok(2)),
+    ];
+    for (header, expected) in cases {
+        out.clear();
+        assert_eq!(encoder.encode_head(&header, &mut out), expected, "{header}");
+    }
+    let odd = Encoder::new(Framing {
+        size_fields: vec!["body \"len\"".into()],
+        ..Framing::default()
+    });
+    assert_eq!(
+        odd.encode_head(&json!({"body \"len\"": 5}), &mut out),
+        Ok(5)
+    );
+}
+
+#[test]
+fn the_body_length_read_from_the_text_agrees_with_the_map() {
+    // Headers whose body length the encoder reads from their text, and headers it leaves
+    // to the map: the result is the map's in every case.
+    let framing = Framing {
+        max_body_len: 1000,
+        ..Framing::default()
+    };
+    let encoder = Encoder::new(framing.clone());
+    let headers = [
+        json!({}),
+        json!({"op": "echo", "size": 0}),
+        json!({"op": "echo", "size": 1000}),
+        json!({"op": "echo", "size": 1001}),
+        json!({"op": "echo", "size": -3}),
+        json!({"op": "echo", "size": 2.5}),
+        json!({"op": "echo", "size": 18446744073709551615u64}),
+        json!({"op": "echo", "size": "7"}),
+        json!({"size": 4, "filesize": 4}),
+        json!({"size": 4, "filesize": 5}),
+        json!({"nested": {"size": 9}, "list": [{"len": 2}], "len": 3}),
+        json!({"text": "\"size\":5,\\\"", "data_size": 6}),
+        json!({"a\"size": 1, "size\\": 2}),
+        json!({"op": "x", "size": null}),
+        json!({"op": "x", "size": true}),
+        json!({"op": "x", "size": [1]}),
+    ];
+    for header in headers {
+        let Value::Object(map) = &header else {
+            unreachable!()
+        };
+        let expected = framing.body_len(map).map_err(EncodeError::from);
+        let mut out = Vec::new();
+        assert_eq!(encoder.encode_head(&header, &mut out), expected, "{header}");
+    }
+}
+
+mod body_len_from_text {
+    use proptest::prelude::*;
+    use seam_core::{EncodeError, Encoder, Framing};
+    use serde_json::{json, Map, Value};
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            any::<u64>().prop_map(|n| json!(n % 2000)),
+            any::<u64>().prop_map(|n| json!(n)),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_map(|n| json!(n)),
+            "[a-z\"\\\\:,{}]{0,8}".prop_map(Value::String),
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+        ];
+        leaf.prop_recursive(2, 8, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                prop::collection::btree_map(key(), inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("size".to_string()),
+            Just("len".to_string()),
+            Just("filesize".to_string()),
+            Just("data_size".to_string()),
+            "[a-z\"\\\\:]{0,6}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_the_map(entries in prop::collection::btree_map(key(), value(), 0..5)) {
+            let map: Map<String, Value> = entries.into_iter().collect();
+            let framing = Framing { max_body_len: 1000, ..Framing::default() };
+            let expected = framing.body_len(&map).map_err(EncodeError::from);
+            let mut out = Vec::new();
+            let got = Encoder::new(framing).encode_head(&Value::Object(map.clone()), &mut out);
+            prop_assert_eq!(got, expected);
+        }
+    }
+}

@@ -425,6 +425,7 @@ fn error_codes_are_stable_snake_case_strings() {
         (ErrorCode::OutputLimit, "output_limit"),
         (ErrorCode::IdleTimeout, "idle_timeout"),
         (ErrorCode::Busy, "busy"),
+        (ErrorCode::TooSlow, "too_slow"),
         (ErrorCode::Internal, "internal"),
     ];
     for (code, name) in codes {
@@ -502,5 +503,138 @@ proptest! {
         }
         prop_assert_eq!(digest.len(), bytes.len() as u64);
         prop_assert_eq!(digest.finish_hex(), md5_hex(&bytes));
+    }
+}
+
+#[test]
+fn chat_names_are_short_and_visible() {
+    use seam_core::messages::chat_name_problem;
+    for good in ["alice", "Bob_2", "r.k-9", "zoë", "名前", &"x".repeat(32)] {
+        assert_eq!(chat_name_problem(good), None, "{good:?}");
+    }
+    for bad in [
+        "",
+        "two words",
+        "tab\there",
+        "nul\0",
+        " alice",
+        "a/b",
+        &"x".repeat(33),
+    ] {
+        assert!(chat_name_problem(bad).is_some(), "{bad:?}");
+    }
+}
+
+#[test]
+fn chat_lines_refuse_control_characters_and_overlong_text() {
+    use seam_core::messages::{chat_text_problem, clean_chat_text, MAX_CHAT_TEXT_BYTES};
+    assert_eq!(chat_text_problem("hello\tworld ünïcode"), None);
+    assert_eq!(chat_text_problem(&"a".repeat(MAX_CHAT_TEXT_BYTES)), None);
+    assert!(chat_text_problem(&"a".repeat(MAX_CHAT_TEXT_BYTES + 1)).is_some());
+    assert!(chat_text_problem("clear\u{1b}[2J").is_some());
+    assert!(chat_text_problem("two\nlines").is_some());
+    assert_eq!(
+        clean_chat_text("a\u{1b}[2Jb\tc\r"),
+        "a\u{fffd}[2Jb\tc\u{fffd}"
+    );
+    assert!(matches!(
+        clean_chat_text("plain"),
+        std::borrow::Cow::Borrowed("plain")
+    ));
+}
+
+mod udp_echo {
+    use seam_core::messages::{answer_echo_datagram, Reply};
+    use seam_core::{decode_datagram, Encoder, Framing};
+    use serde_json::json;
+
+    #[test]
+    fn an_echo_datagram_comes_back_whole_and_no_longer() {
+        let encoder = Encoder::default();
+        let request = encoder
+            .frame(&json!({"op": "echo", "size": 5}), b"hello")
+            .unwrap();
+        let answer = answer_echo_datagram(&encoder, &request);
+        assert_eq!(answer.problem, None);
+        let reply = answer.reply.unwrap();
+        assert!(reply.len() <= request.len());
+        let decoded = decode_datagram(&Framing::default(), &reply).unwrap();
+        assert_eq!(
+            Reply::from_header(&decoded.header).unwrap(),
+            Reply::Echo { size: 5 }
+        );
+        assert_eq!(decoded.body, b"hello");
+    }
+
+    #[test]
+    fn no_answer_is_ever_longer_than_its_request() {
+        let encoder = Encoder::default();
+        let mut datagrams: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![1],
+            b"\x02\x00\x00\x00{}".to_vec(),
+            b"\x05\x00\x00\x00{\"op\"".to_vec(),
+            encoder.frame(&json!({"op": "list"}), &[]).unwrap(),
+            encoder.frame(&json!({"op": "nope"}), &[]).unwrap(),
+            encoder
+                .frame(&json!({"op": "echo", "size": 3, "id": 7}), b"abc")
+                .unwrap(),
+            encoder
+                .frame(
+                    &json!({"op": "delete", "name": "a-rather-long-name-to-leave-room-for-an-error"}),
+                    &[],
+                )
+                .unwrap(),
+        ];
+        // An echo frame with a byte missing, or one too many.
+        let whole = encoder
+            .frame(&json!({"op": "echo", "size": 4}), b"abcd")
+            .unwrap();
+        datagrams.push(whole[..whole.len() - 1].to_vec());
+        datagrams.push([&whole[..], b"!"].concat());
+        for datagram in &datagrams {
+            let answer = answer_echo_datagram(&encoder, datagram);
+            if let Some(reply) = &answer.reply {
+                assert!(reply.len() <= datagram.len(), "{datagram:?} -> {reply:?}");
+            }
+        }
+        // Short bad datagrams get no reply at all; a long enough one gets an error frame.
+        assert_eq!(answer_echo_datagram(&encoder, &datagrams[1]).reply, None);
+        let long = answer_echo_datagram(&encoder, &datagrams[7]);
+        let reply = long.reply.expect("room for an error frame");
+        let decoded = decode_datagram(&Framing::default(), &reply).unwrap();
+        assert_eq!(decoded.header["op"], "error");
+        assert_eq!(decoded.header["code"], "bad_request");
+        assert!(long.problem.is_some());
+    }
+}
+
+#[test]
+fn the_quick_reading_of_echo_and_chat_agrees_with_serde() {
+    let headers = [
+        json!({"op": "echo", "size": 5}),
+        json!({"op": "echo", "size": 0, "extra": [1]}),
+        json!({"op": "echo", "size": -1}),
+        json!({"op": "echo", "size": 1.5}),
+        json!({"op": "echo", "size": "5"}),
+        json!({"op": "echo"}),
+        json!({"op": "chat", "text": "hi"}),
+        json!({"op": "chat", "text": 5}),
+        json!({"op": "chat", "text": "hi", "size": 3}),
+        json!({"op": "chat"}),
+    ];
+    for header in headers {
+        let Value::Object(map) = header.clone() else {
+            unreachable!()
+        };
+        let quick = Request::from_header(&map).map_err(|e| e.to_string());
+        let serde = serde_json::from_value::<Request>(header.clone()).map_err(|e| {
+            MessageError::BadFields {
+                op: header["op"].as_str().unwrap().into(),
+                message: e.to_string(),
+            }
+            .to_string()
+        });
+        assert_eq!(quick, serde, "{header}");
     }
 }

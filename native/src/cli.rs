@@ -41,7 +41,8 @@ pub enum Command {
     /// Decode a captured byte stream and print one JSON line per framing event.
     #[command(after_help = EXIT_CODES)]
     Decode(DecodeArgs),
-    /// Serve files to many clients at once (upload, download, list, delete).
+    /// Serve many clients at once: files (upload, download, list, delete), echo, a chat,
+    /// allowed commands (`--allow-exec`) and UDP echo (`--udp`).
     #[command(after_help = EXIT_CODES)]
     Serve(ServeArgs),
     /// Upload files, verified by MD5 before they appear on the server.
@@ -56,6 +57,28 @@ pub enum Command {
     /// Delete a file on the server.
     #[command(after_help = EXIT_CODES)]
     Rm(RmArgs),
+    /// Run a program the server allows (no shell); exits with the program's exit code.
+    #[command(after_help = EXEC_EXIT_CODES)]
+    Exec(ExecArgs),
+    /// Send one message and print the server's echo of it.
+    #[command(after_help = EXIT_CODES)]
+    Send(SendArgs),
+    /// Chat with everyone in the server's chat: lines from standard input (a terminal or a
+    /// pipe), everyone's lines to standard output; end of input leaves.
+    #[command(after_help = EXIT_CODES)]
+    Chat(ChatArgs),
+    /// UDP: one frame per datagram, echoed back by `seam serve --udp`.
+    #[command(subcommand)]
+    Udp(UdpCommand),
+    /// Benchmark client: echo round trips over N connections at once (JSON result).
+    #[command(hide = true)]
+    BenchEcho(crate::bench::EchoArgs),
+    /// Benchmark client: chat lines pipelined through the server (JSON result).
+    #[command(hide = true)]
+    BenchChat(crate::bench::ChatArgs),
+    /// Benchmark baseline: bare blocking-socket ping-pong, no framing (JSON result).
+    #[command(hide = true)]
+    BenchPingpong(crate::bench::PingpongArgs),
 }
 
 /// Flags of `seam serve`.
@@ -78,7 +101,7 @@ pub struct ServeArgs {
     pub insecure: bool,
 
     /// Most connections served at once; more are told the server is busy.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 4096)]
     pub max_conns: usize,
 
     /// Seconds a connection may stay silent before it is closed.
@@ -100,6 +123,104 @@ pub struct ServeArgs {
     /// The folder of the visualiser's page (with its built `pkg/`).
     #[arg(long, value_name = "DIR", default_value = "web")]
     pub web_dir: PathBuf,
+
+    /// Let clients run these programs with `seam exec` (no shell). A bare name is looked up
+    /// in PATH at start-up; a name with a `/` is that file. Clients must name a program
+    /// exactly as it is given here. Without this flag, nothing runs.
+    #[arg(long = "allow-exec", value_name = "PROG", num_args = 1..)]
+    pub allow_exec: Vec<String>,
+
+    /// Seconds a command may run before it is killed (`timeout` error).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = parse_seconds)]
+    pub exec_timeout: f64,
+
+    /// Most output bytes (stdout and stderr together) a command may send before it is
+    /// killed (`output_limit` error).
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    pub exec_output_cap: u64,
+
+    /// Most commands running at once; over it, a client is told `busy`.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub exec_max_running: usize,
+
+    /// Also answer echo requests over UDP, on the same address and port.
+    #[arg(long)]
+    pub udp: bool,
+}
+
+const EXEC_EXIT_CODES: &str = "Exit codes: the program's own exit code, or 128+N when signal N killed it; when the program did not run or was stopped: 1 the server broke the protocol; 2 bad command line; 4 the server could not be reached or the connection was lost; 5 the server refused (exec_denied, timeout, output_limit, busy: the code is printed).";
+
+/// Flags of `seam exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The program and its arguments, after `--`; passed as they are (no shell).
+    #[arg(last = true, required = true, value_name = "PROG ARGS")]
+    pub argv: Vec<String>,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Flags of `seam send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The message.
+    pub text: String,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Flags of `seam chat`.
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// Your name in the chat (letters, digits, `-`, `_`, `.`; at most 32); default: $USER.
+    #[arg(long)]
+    pub name: Option<String>,
+
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// The `seam udp` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UdpCommand {
+    /// Send one message in one datagram and print the echo; a lost or truncated datagram
+    /// is reported as an error.
+    #[command(after_help = UDP_EXIT_CODES)]
+    Send(UdpSendArgs),
+}
+
+const UDP_EXIT_CODES: &str = "Exit codes: 0 the echo came back whole; 1 the reply was truncated (larger than --recv-buffer) or not a valid frame; 2 bad command line; 4 no reply (lost, or nothing listens there); 5 the server answered with an error.";
+
+/// Flags of `seam udp send`.
+#[derive(Debug, Args)]
+pub struct UdpSendArgs {
+    /// The message.
+    pub text: String,
+
+    /// The server's address.
+    #[arg(long, env = "SEAM_SERVER", default_value = crate::server::DEFAULT_LISTEN)]
+    pub to: String,
+
+    /// Size of the buffer the reply is received into; a longer datagram is cut to it.
+    #[arg(long, value_name = "BYTES", default_value_t = 65_536)]
+    pub recv_buffer: usize,
+
+    /// Seconds to wait for the reply before reporting the datagram lost.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+
+    /// Print the result as a JSON line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs.is_finite() && secs < 1e9 => Ok(secs),
+        _ => Err(format!("{text:?} is not a positive number of seconds")),
+    }
 }
 
 /// Flags every client subcommand shares.

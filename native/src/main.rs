@@ -1,8 +1,10 @@
 //! `seam`: the command-line shell around `seam-core`.
 
+mod bench;
 mod cli;
 mod client;
 mod decode;
+mod limits;
 mod server;
 mod traced;
 mod transfer;
@@ -50,6 +52,31 @@ fn main() -> ExitCode {
             &args.client.clone(),
             runtime().block_on(client::list::rm(&args)),
         ),
+        Command::Exec(args) => match runtime().block_on(client::exec::run(&args)) {
+            Ok(code) => ExitCode::from(code),
+            Err(error) => client_outcome(&args.client, Err(error)),
+        },
+        Command::Send(args) => client_outcome(
+            &args.client.clone(),
+            runtime().block_on(client::send::run(&args)),
+        ),
+        Command::Chat(args) => client_outcome(
+            &args.client.clone(),
+            runtime().block_on(client::chat::run(&args)),
+        ),
+        Command::Udp(cli::UdpCommand::Send(args)) => match client::udp::send(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                if args.json {
+                    println!("{}", error.to_json());
+                }
+                eprintln!("seam: {error}");
+                ExitCode::from(error.exit_code())
+            }
+        },
+        Command::BenchEcho(args) => bench::report(bench::echo(&args)),
+        Command::BenchChat(args) => bench::report(bench::chat(&args)),
+        Command::BenchPingpong(args) => bench::report(bench::pingpong(&args)),
     }
 }
 

@@ -13,11 +13,14 @@ const BLOCK: usize = 1 << 20;
 /// Buffers in flight at once: memory per transfer is at most `BLOCK * (DEPTH + 2)`.
 const DEPTH: usize = 4;
 
-/// Writes body pieces to a file and hashes them on a blocking thread.
+/// Writes body bytes to a file and hashes them on a blocking thread. Bytes are read straight
+/// into a block ([`FileSink::spare`]), and a full block goes to the thread while the next
+/// one fills.
 pub struct FileSink {
-    pending: Vec<u8>,
+    block: Vec<u8>,
+    filled: usize,
     to_thread: Option<mpsc::Sender<Vec<u8>>>,
-    spare: mpsc::Receiver<Vec<u8>>,
+    spare_blocks: mpsc::Receiver<Vec<u8>>,
     thread: JoinHandle<io::Result<(File, BodyDigest)>>,
 }
 
@@ -25,43 +28,45 @@ impl FileSink {
     /// Starts writing at the file's current position; `digest` already covers what is before.
     pub fn start(mut file: File, mut digest: BodyDigest) -> FileSink {
         let (to_thread, mut from_async) = mpsc::channel::<Vec<u8>>(DEPTH);
-        let (give_back, spare) = mpsc::channel::<Vec<u8>>(DEPTH + 2);
+        let (give_back, spare_blocks) = mpsc::channel::<Vec<u8>>(DEPTH + 2);
         let thread = tokio::task::spawn_blocking(move || {
-            while let Some(mut block) = from_async.blocking_recv() {
+            while let Some(block) = from_async.blocking_recv() {
                 digest.update(&block);
                 file.write_all(&block)?;
-                block.clear();
                 let _ = give_back.try_send(block);
             }
             Ok((file, digest))
         });
         FileSink {
-            pending: Vec::with_capacity(BLOCK),
+            block: vec![0; BLOCK],
+            filled: 0,
             to_thread: Some(to_thread),
-            spare,
+            spare_blocks,
             thread,
         }
     }
 
-    /// Adds a body piece; it is copied into a block that goes to the thread when full.
-    pub async fn write(&mut self, mut piece: &[u8]) -> io::Result<()> {
-        while !piece.is_empty() {
-            let take = (BLOCK - self.pending.len()).min(piece.len());
-            self.pending.extend_from_slice(&piece[..take]);
-            piece = &piece[take..];
-            if self.pending.len() == BLOCK {
-                self.send_pending().await?;
-            }
+    /// The unfilled part of the current block: read into it, then call [`FileSink::advance`].
+    pub fn spare(&mut self) -> &mut [u8] {
+        &mut self.block[self.filled..]
+    }
+
+    /// Counts `n` bytes written into [`FileSink::spare`]; a full block goes to the thread.
+    pub async fn advance(&mut self, n: usize) -> io::Result<()> {
+        self.filled += n;
+        if self.filled == BLOCK {
+            self.send_block().await?;
         }
         Ok(())
     }
 
-    async fn send_pending(&mut self) -> io::Result<()> {
-        let next = self
-            .spare
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
-        let block = std::mem::replace(&mut self.pending, next);
+    async fn send_block(&mut self) -> io::Result<()> {
+        let mut next = self.spare_blocks.try_recv().unwrap_or_default();
+        // Recycled blocks keep their length, so this zeroes memory only the first time.
+        next.resize(BLOCK, 0);
+        let mut block = std::mem::replace(&mut self.block, next);
+        block.truncate(self.filled);
+        self.filled = 0;
         let sender = self.to_thread.as_ref().expect("sender lives until finish");
         if sender.send(block).await.is_err() {
             // The thread stopped early: its error is reported by `finish`.
@@ -72,9 +77,9 @@ impl FileSink {
 
     /// Writes what is left and returns the file and the digest of everything written.
     pub async fn finish(mut self) -> io::Result<(File, BodyDigest)> {
-        if !self.pending.is_empty() {
+        if self.filled > 0 {
             // An error here shows up again, with its cause, from the thread's result.
-            let _ = self.send_pending().await;
+            let _ = self.send_block().await;
         }
         drop(self.to_thread.take());
         self.thread.await.map_err(io::Error::other)?
@@ -97,9 +102,8 @@ impl FileSource {
         let thread = tokio::task::spawn_blocking(move || {
             let mut left = len;
             while left > 0 {
-                let mut block = spare
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
+                // Recycled blocks keep their length: zeroing happens only for new ones.
+                let mut block = spare.try_recv().unwrap_or_default();
                 let want = left.min(BLOCK as u64) as usize;
                 block.resize(want, 0);
                 let result = read_exactly(&mut file, &mut block);
@@ -128,8 +132,7 @@ impl FileSource {
     }
 
     /// Returns a block for reuse.
-    pub fn recycle(&self, mut block: Vec<u8>) {
-        block.clear();
+    pub fn recycle(&self, block: Vec<u8>) {
         let _ = self.give_back.try_send(block);
     }
 

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use seam_core::{DecodeError, EncodeError, Encoder, Event, Framing, Header};
+use seam_core::{DecodeError, EncodeError, Encoder, Event, Framing, Header, Part};
 use serde::Serialize;
 use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
@@ -23,6 +23,10 @@ pub enum WireError {
     /// A frame could not be encoded.
     #[error(transparent)]
     Encode(#[from] EncodeError),
+}
+
+fn outside_body() -> WireError {
+    WireError::Io(std::io::Error::other("a body was read outside a body"))
 }
 
 /// A frame's header, as read by [`FrameReader::next_header`].
@@ -90,9 +94,48 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         match self.step().await? {
             Some(Step::Piece(range)) => Ok(Some(&self.buf[range])),
             Some(Step::End) => Ok(None),
-            Some(Step::Head(_)) | None => Err(WireError::Io(std::io::Error::other(
-                "next_body_piece called outside a body",
-            ))),
+            Some(Step::Head(_)) | None => Err(outside_body()),
+        }
+    }
+
+    /// Reads the next bytes of the current body into `out` — straight from the socket when
+    /// nothing is buffered, and never past the body's end, so a large body is copied once —
+    /// and returns how many; 0 once the body is complete. The decoder still accounts for
+    /// every byte.
+    pub async fn read_body(&mut self, out: &mut [u8]) -> Result<usize, WireError> {
+        let Some(waiting) = self.decoder.waiting() else {
+            // The decoder failed before: poll repeats its error.
+            self.decoder.poll(&mut &[][..])?;
+            return Err(outside_body());
+        };
+        if waiting.part != Part::Body {
+            return Err(outside_body());
+        }
+        if waiting.missing == 0 {
+            return match self.decoder.poll(&mut &[][..])? {
+                Some(Event::MessageEnd { .. }) => Ok(0),
+                _ => Err(outside_body()),
+            };
+        }
+        if self.start < self.end {
+            let take = out.len().min(self.end - self.start);
+            let mut input = &self.buf[self.start..self.start + take];
+            let Some(Event::BodyPiece { bytes, .. }) = self.decoder.poll(&mut input)? else {
+                return Err(outside_body());
+            };
+            out[..bytes.len()].copy_from_slice(bytes);
+            self.start += bytes.len();
+            return Ok(bytes.len());
+        }
+        let want = (out.len() as u64).min(waiting.missing) as usize;
+        let n = self.inner.read(&mut out[..want]).await?;
+        if n == 0 {
+            self.decoder.finish()?;
+        }
+        let mut input = &out[..n];
+        match self.decoder.poll(&mut input)? {
+            Some(Event::BodyPiece { bytes, .. }) => Ok(bytes.len()),
+            _ => Err(outside_body()),
         }
     }
 

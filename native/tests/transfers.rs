@@ -428,3 +428,14 @@ fn a_server_trace_numbers_each_connection() {
         .sum();
     assert!(uploaded > 1000, "the upload's bytes are in the trace");
 }
+
+#[test]
+fn a_refused_download_leaves_no_file_behind() {
+    let server = Server::start(&[]);
+    let local = TempDir::new("refused-get");
+    let dest = local.join("missing.bin");
+    let output = server.client(&["get", "missing.bin", "-o", dest.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(5), "not found is a refusal");
+    let left: Vec<_> = std::fs::read_dir(local.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing written: {left:?}");
+}

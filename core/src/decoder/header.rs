@@ -109,7 +109,9 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
         while let Some(key) = access.next_key::<String>()? {
             let value: Value = access.next_value()?;
             if map.contains_key(&key) {
-                let message = format!("repeated key {}", Value::String(key.clone()));
+                // The key as JSON (`Value`'s `Display` would add a second JSON writer).
+                let message =
+                    format!("repeated key {}", serde_json::to_string(&key).unwrap_or_default());
                 *self.repeated = Some(key);
                 return Err(de::Error::custom(message));
             }

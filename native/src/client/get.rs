@@ -67,19 +67,12 @@ async fn download(
 ) -> Result<(), ClientError> {
     let started = Instant::now();
     let partial = partial_path(dest)?;
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(!args.resume)
-        .open(&partial)
-        .map_err(|e| ClientError::local(&partial, e))?;
-    let held = file
-        .metadata()
-        .map_err(|e| ClientError::local(&partial, e))?
-        .len();
-    let mut digest = BodyDigest::new();
-    hash_prefix(&mut file, held, &mut digest).map_err(|e| ClientError::local(&partial, e))?;
+    // What an interrupted download left, when resuming; the partial file itself is only
+    // created once the server has the file, so a refusal leaves nothing behind.
+    let held = match std::fs::metadata(&partial) {
+        Ok(meta) if args.resume => meta.len(),
+        _ => 0,
+    };
     session
         .send(&Request::Get {
             name: name.to_string(),
@@ -100,18 +93,30 @@ async fn download(
             ))
         }
     };
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(held == 0)
+        .open(&partial)
+        .map_err(|e| ClientError::local(&partial, e))?;
+    let mut digest = BodyDigest::new();
+    hash_prefix(&mut file, held, &mut digest).map_err(|e| ClientError::local(&partial, e))?;
     let progress = Progress::new(args.client.quiet || args.client.json, name, held, total);
     let mut sink = FileSink::start(file, digest);
     // Every byte received is written before an error is reported, so --resume can go on
     // from all of them.
     let received = async {
-        while let Some(piece) = session.reader.next_body_piece().await? {
-            sink.write(piece)
+        loop {
+            let n = session.reader.read_body(sink.spare()).await?;
+            if n == 0 {
+                return Ok::<(), ClientError>(());
+            }
+            sink.advance(n)
                 .await
                 .map_err(|e| ClientError::local(&partial, e))?;
-            progress.add(piece.len() as u64);
+            progress.add(n as u64);
         }
-        Ok::<(), ClientError>(())
     }
     .await;
     let written = sink.finish().await;

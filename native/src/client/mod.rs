@@ -1,10 +1,14 @@
 //! The client subcommands: a session with the server, and what each command does with it.
 
+pub mod chat;
 mod error;
+pub mod exec;
 pub mod get;
 pub mod list;
 mod progress;
 pub mod put;
+pub mod send;
+pub mod udp;
 
 use seam_core::messages::{Reply, Request};
 use seam_core::Framing;

@@ -3,7 +3,9 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use seam_core::messages::{ErrorCode, Reply, Request};
@@ -13,7 +15,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tracing::{debug, info, warn};
 
-use super::{files, tutorial, Shared};
+use super::{chat, exec, files, tutorial, Shared};
 use crate::traced::Traced;
 use crate::wire::{FrameReader, FrameWriter, Head, WireError};
 
@@ -103,23 +105,28 @@ pub struct Conn {
     pub shared: Arc<Shared>,
     /// The connection's number, for the logs.
     pub id: u64,
+    /// A request header read early (while a command ran), handled next.
+    pub pending: Option<Head>,
 }
 
 impl Conn {
     /// Waits for the next frame's header, at most the idle timeout.
     pub async fn next_header(&mut self) -> Result<Option<Head>, Failure> {
+        if let Some(head) = self.pending.take() {
+            return Ok(Some(head));
+        }
         let idle = self.shared.idle_timeout;
-        match tokio::time::timeout(idle, self.reader.next_header()).await {
-            Ok(head) => Ok(head?),
-            Err(_) => Err(idle_timeout(idle).into()),
+        match within(idle, self.reader.next_header()).await {
+            Some(head) => Ok(head?),
+            None => Err(idle_timeout(idle).into()),
         }
     }
 
-    /// Waits for the next body piece, at most the idle timeout; `None` at the body's end.
-    pub async fn next_body_piece(&mut self) -> Result<Option<&[u8]>, Failure> {
+    /// Reads the next body bytes into `out`, at most the idle timeout; 0 at the body's end.
+    pub async fn read_body(&mut self, out: &mut [u8]) -> Result<usize, Failure> {
         let idle = self.shared.idle_timeout;
-        match tokio::time::timeout(idle, self.reader.next_body_piece()).await {
-            Ok(piece) => Ok(piece?),
+        match tokio::time::timeout(idle, self.reader.read_body(out)).await {
+            Ok(n) => Ok(n?),
             Err(_) => Err(idle_timeout(idle).into()),
         }
     }
@@ -141,15 +148,38 @@ pub async fn write_within<T>(
     idle: Duration,
     write: impl Future<Output = Result<T, WireError>>,
 ) -> Result<T, Failure> {
-    match tokio::time::timeout(idle, write).await {
-        Ok(result) => Ok(result?),
-        Err(_) => Err(Failure::Broken(WireError::Io(std::io::Error::new(
+    match within(idle, write).await {
+        Some(result) => Ok(result?),
+        None => Err(Failure::Broken(WireError::Io(std::io::Error::new(
             std::io::ErrorKind::TimedOut,
             format!(
                 "the client read nothing for {} s; dropping the connection",
                 idle.as_secs()
             ),
         )))),
+    }
+}
+
+/// Runs a future for at most `limit`; `None` when it took longer. One that is ready at once
+/// (a frame already buffered, a write into the buffer) costs no timer: under load most are.
+pub async fn within<F: Future>(limit: Duration, future: F) -> Option<F::Output> {
+    let mut future = pin!(future);
+    if let Some(output) = now_or_never(future.as_mut()) {
+        return Some(output);
+    }
+    tokio::time::timeout(limit, future).await.ok()
+}
+
+/// Polls a future once: its output if it is ready without waiting. (Polling it again later,
+/// with the task's own waker, is allowed: it then registers that waker.)
+pub fn now_or_never<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
     }
 }
 
@@ -182,6 +212,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Sha
         writer: FrameWriter::new(Traced::new(write, shared.trace.clone(), id), framing),
         shared,
         id,
+        pending: None,
     };
     info!(conn = id, %peer, "connected");
     let outcome = serve_requests(&mut conn).await;
@@ -228,13 +259,18 @@ pub async fn close_after_error(
 
 async fn serve_requests(conn: &mut Conn) -> Result<(), Failure> {
     let mut shutdown = conn.shared.shutdown.clone();
+    // One waiter for the whole connection, not one per request.
+    let mut stopping = pin!(async move {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    });
     let mut authenticated = conn.shared.token.is_none();
     loop {
         let head = tokio::select! {
-            head = conn.next_header() => head?,
-            _ = shutdown.wait_for(|stop| *stop) => {
+            biased;
+            () = &mut stopping => {
                 return Err(Refusal::fatal(ErrorCode::Busy, "the server is shutting down").into());
             }
+            head = conn.next_header() => head?,
         };
         let Some(head) = head else {
             return Ok(());
@@ -330,14 +366,13 @@ async fn handle(conn: &mut Conn, head: Head) -> Result<(), Failure> {
             )
             .into())
         }
-        Request::Exec { .. } => Err(Refusal::new(
-            ErrorCode::ExecDenied,
-            "this server runs no commands (it was started without --allow-exec)",
+        Request::Exec { argv } => exec::run(conn, argv).await,
+        Request::ChatJoin { name } => chat::run(conn, name).await,
+        Request::Chat { .. } => Err(Refusal::new(
+            ErrorCode::BadRequest,
+            "join the chat first: send chat_join with your name",
         )
         .into()),
-        Request::ChatJoin { .. } | Request::Chat { .. } => {
-            Err(Refusal::new(ErrorCode::UnknownOp, "this server does not host a chat").into())
-        }
     }
 }
 
@@ -346,9 +381,9 @@ async fn echo(conn: &mut Conn, size: u64) -> Result<(), Failure> {
     let idle = conn.shared.idle_timeout;
     write_within(idle, conn.writer.send_head(&Reply::Echo { size })).await?;
     while let Some(piece) = {
-        match tokio::time::timeout(idle, conn.reader.next_body_piece()).await {
-            Ok(piece) => piece?,
-            Err(_) => return Err(idle_timeout(idle).into()),
+        match within(idle, conn.reader.next_body_piece()).await {
+            Some(piece) => piece?,
+            None => return Err(idle_timeout(idle).into()),
         }
     } {
         write_body_within(&mut conn.writer, idle, piece).await?;

@@ -172,10 +172,13 @@ pub async fn receive_body(
     mut sink: FileSink,
 ) -> Result<seam_core::BodyDigest, Failure> {
     let received = async {
-        while let Some(piece) = conn.next_body_piece().await? {
-            sink.write(piece).await?;
+        loop {
+            let n = conn.read_body(sink.spare()).await?;
+            if n == 0 {
+                return Ok::<(), Failure>(());
+            }
+            sink.advance(n).await?;
         }
-        Ok::<(), Failure>(())
     }
     .await;
     let written = sink.finish().await;

@@ -1,10 +1,13 @@
 //! `seam serve`: the multi-client server. A task per connection; every byte through
 //! `seam-core`; graceful shutdown on Ctrl-C or SIGTERM.
 
+mod chat;
 mod connection;
+mod exec;
 mod files;
 pub mod storage;
 mod tutorial;
+mod udp;
 mod web;
 
 use std::collections::HashSet;
@@ -42,6 +45,10 @@ pub struct Shared {
     pub shutdown: watch::Receiver<bool>,
     /// Where chunks are traced, with `--trace`.
     pub trace: Option<TraceSink>,
+    /// What `exec` may run, with `--allow-exec`; `None`: nothing.
+    pub exec: Option<Arc<exec::ExecPolicy>>,
+    /// The chat room.
+    pub chat: Arc<chat::Hub>,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -53,12 +60,35 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.listen
         );
     }
+    let exec = if args.allow_exec.is_empty() {
+        None
+    } else {
+        Some(Arc::new(exec::ExecPolicy::new(
+            &args.allow_exec,
+            Duration::from_secs_f64(args.exec_timeout),
+            args.exec_output_cap,
+            args.exec_max_running,
+        )?))
+    };
+    let fd_limit = crate::limits::raise_open_files_limit();
+    if let Some(limit) = fd_limit.filter(|&limit| limit < args.max_conns as u64 + 64) {
+        warn!(
+            limit,
+            max_conns = args.max_conns,
+            "the limit of open files is below --max-conns: some clients will not be accepted"
+        );
+    }
     let root = Root::open(&args.root)
         .with_context(|| format!("cannot open the root folder {}", args.root.display()))?;
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = listener.local_addr()?;
+    let udp = if args.udp {
+        Some(udp::bind(local).await?)
+    } else {
+        None
+    };
     let trace = match &args.trace {
         Some(path) => Some(
             TraceSink::create(path).with_context(|| format!("cannot create {}", path.display()))?,
@@ -74,6 +104,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         uploading: Mutex::new(HashSet::new()),
         shutdown,
         trace,
+        exec,
+        chat: Arc::new(chat::Hub::new()),
     });
     let web = match args.web {
         Some(addr) => {
@@ -94,7 +126,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    info!(listen = %local, root = %shared.root.dir().display(), auth = shared.token.is_some(), "serving");
+    info!(listen = %local, root = %shared.root.dir().display(), auth = shared.token.is_some(), udp = udp.is_some(), ?fd_limit, "serving");
+    if let Some(policy) = &shared.exec {
+        info!(allowed = ?policy.names(), timeout = ?policy.timeout, output_cap = policy.output_cap, "exec is on");
+    }
+    if let Some(socket) = udp {
+        tokio::spawn(udp::serve(socket, shared.shutdown.clone()));
+    }
     announce(&format!(
         "seam: serving {} on {local}",
         shared.root.dir().display()

@@ -1,0 +1,382 @@
+//! `exec`: runs a program from the server's allow-list, without a shell, and streams its
+//! output back as it is produced.
+//!
+//! What it promises:
+//! - Nothing runs unless the server was started with `--allow-exec PROG...`, and then only
+//!   those programs: the request's `argv[0]` must equal an allow-list entry exactly. A bare
+//!   name (`ls`) is looked up in `PATH` once, at start-up, and a name that is not found
+//!   stops the server from starting; an entry with a `/` is a path to that very file.
+//! - No shell: `argv` goes to `execve` as it is, so `;`, `|`, `$(...)`, `*` and quotes are
+//!   plain bytes of an argument.
+//! - Standard input is empty (`/dev/null`); standard output and standard error come back as
+//!   `output {stream, size}` frames as soon as each read of their pipe returns, then an
+//!   `exit {code | signal}` frame.
+//! - A time limit and an output cap: past either, the command's whole process group is
+//!   killed and the client gets `error {timeout}` or `error {output_limit}`.
+//! - A client that goes away (closes its connection) has its command killed.
+//! - The command runs in the served folder with a minimal environment (`PATH`, `HOME`,
+//!   `LANG`, `LC_*`, `TZ`, `USER`, `LOGNAME`, `TMPDIR`): the server's token and the rest of
+//!   its environment are not passed on.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use seam_core::messages::{ErrorCode, OutputStream, Reply};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::{Child, ChildStderr, ChildStdout, Command};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tracing::{info, warn};
+
+use super::connection::{write_body_within, write_within, Conn, Failure, Refusal};
+use crate::wire::WireError;
+
+/// Most bytes read from a pipe at once (and so sent in one `output` frame).
+const PIPE_READ: usize = 64 * 1024;
+
+/// Environment variables a command inherits from the server; every other one is dropped.
+const KEPT_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "LC_MESSAGES",
+    "TZ",
+    "USER",
+    "LOGNAME",
+    "TMPDIR",
+];
+
+/// What the server lets clients run, and the limits they run under.
+pub struct ExecPolicy {
+    /// Allow-list entry, exactly as given, to the file it runs.
+    allowed: HashMap<String, PathBuf>,
+    /// How long a command may run.
+    pub timeout: Duration,
+    /// Most output bytes (both streams together) a command may send.
+    pub output_cap: u64,
+    /// Commands running at once, at most.
+    running: Arc<Semaphore>,
+    max_running: usize,
+    env: Vec<(String, OsString)>,
+}
+
+impl ExecPolicy {
+    /// Resolves the allow-list: bare names through `PATH`, paths as given. Fails on an entry
+    /// that is not an executable file.
+    pub fn new(
+        entries: &[String],
+        timeout: Duration,
+        output_cap: u64,
+        max_running: usize,
+    ) -> anyhow::Result<ExecPolicy> {
+        let path_var = std::env::var_os("PATH").unwrap_or_default();
+        let mut allowed = HashMap::new();
+        for entry in entries {
+            if entry.is_empty() {
+                bail!("--allow-exec: an empty program name");
+            }
+            let resolved = if entry.contains('/') {
+                let path = Path::new(entry);
+                if !is_executable_file(path) {
+                    bail!("--allow-exec {entry}: not an executable file");
+                }
+                std::path::absolute(path)
+                    .with_context(|| format!("--allow-exec {entry}: cannot resolve"))?
+            } else {
+                std::env::split_paths(&path_var)
+                    .filter(|dir| dir.is_absolute())
+                    .map(|dir| dir.join(entry))
+                    .find(|candidate| is_executable_file(candidate))
+                    .with_context(|| {
+                        format!(
+                            "--allow-exec {entry}: no executable of that name in PATH; give its \
+                             full path, or install it"
+                        )
+                    })?
+            };
+            allowed.insert(entry.clone(), resolved);
+        }
+        let env = KEPT_ENV
+            .iter()
+            .filter_map(|name| std::env::var_os(name).map(|value| (name.to_string(), value)))
+            .collect();
+        let max_running = max_running.max(1);
+        Ok(ExecPolicy {
+            allowed,
+            timeout,
+            output_cap,
+            running: Arc::new(Semaphore::new(max_running)),
+            max_running,
+            env,
+        })
+    }
+
+    /// The allow-list as given, sorted, for messages.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.allowed.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The file an allow-list entry runs.
+    pub fn resolved(&self, name: &str) -> Option<&Path> {
+        self.allowed.get(name).map(PathBuf::as_path)
+    }
+}
+
+fn is_executable_file(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
+
+/// How a command ended, as far as the client is told.
+enum Ending {
+    Exited(ExitStatus),
+    TimedOut,
+    OverCap,
+    ClientGone(Option<WireError>),
+    ServerStopping,
+}
+
+/// Runs `argv` for the client and streams its output; the `exit` frame ends a success.
+pub async fn run(conn: &mut Conn, argv: Vec<String>) -> Result<(), Failure> {
+    let Some(policy) = conn.shared.exec.clone() else {
+        return Err(Refusal::new(
+            ErrorCode::ExecDenied,
+            "this server runs no commands (it was started without --allow-exec)",
+        )
+        .into());
+    };
+    let Some(program) = argv.first() else {
+        return Err(Refusal::new(ErrorCode::BadRequest, "argv must name a program").into());
+    };
+    let Some(path) = policy.resolved(program) else {
+        return Err(Refusal::new(
+            ErrorCode::ExecDenied,
+            format!(
+                "{program:?} is not on this server's allow-list (allowed: {})",
+                policy.names().join(", ")
+            ),
+        )
+        .into());
+    };
+    let Ok(_slot) = policy.running.clone().try_acquire_owned() else {
+        return Err(Refusal::new(
+            ErrorCode::Busy,
+            format!(
+                "{} commands are running already, the most this server runs at once; try again later",
+                policy.max_running
+            ),
+        )
+        .into());
+    };
+    let mut command = Command::new(path);
+    command
+        .arg0(program)
+        .args(&argv[1..])
+        .env_clear()
+        .envs(policy.env.iter().map(|(k, v)| (k, v)))
+        .current_dir(conn.shared.root.dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(error) if error.kind() == std::io::ErrorKind::InvalidInput => {
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                format!("cannot run {program}: {error}"),
+            )
+            .into())
+        }
+        Err(error) => {
+            return Err(Refusal::new(
+                ErrorCode::Internal,
+                format!("cannot run {program}: {error}"),
+            )
+            .into())
+        }
+    };
+    let pid = child.id();
+    info!(conn = conn.id, ?argv, pid, "exec");
+    let started = Instant::now();
+    let ending = supervise(conn, &policy, &mut child).await;
+    match ending {
+        Ending::Exited(status) => {
+            #[cfg(unix)]
+            let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+            #[cfg(not(unix))]
+            let signal = None;
+            let code = status.code();
+            info!(
+                conn = conn.id,
+                pid,
+                ?code,
+                ?signal,
+                seconds = started.elapsed().as_secs_f64(),
+                "exec ended"
+            );
+            conn.reply(&Reply::Exit { code, signal }).await
+        }
+        Ending::TimedOut => {
+            kill_group(&mut child, pid).await;
+            warn!(conn = conn.id, pid, "exec killed: time limit");
+            Err(Refusal::new(
+                ErrorCode::Timeout,
+                format!(
+                    "{program} ran past the time limit of {} s and was killed",
+                    policy.timeout.as_secs_f64()
+                ),
+            )
+            .into())
+        }
+        Ending::OverCap => {
+            kill_group(&mut child, pid).await;
+            warn!(conn = conn.id, pid, "exec killed: output cap");
+            Err(Refusal::new(
+                ErrorCode::OutputLimit,
+                format!(
+                    "{program} wrote more than the output cap of {} bytes and was killed",
+                    policy.output_cap
+                ),
+            )
+            .into())
+        }
+        Ending::ServerStopping => {
+            kill_group(&mut child, pid).await;
+            warn!(
+                conn = conn.id,
+                pid, "exec killed: the server is shutting down"
+            );
+            Err(Refusal::fatal(
+                ErrorCode::Busy,
+                format!("the server is shutting down; {program} was killed"),
+            )
+            .into())
+        }
+        Ending::ClientGone(error) => {
+            kill_group(&mut child, pid).await;
+            warn!(conn = conn.id, pid, "exec killed: the client went away");
+            Err(Failure::Broken(error.unwrap_or_else(|| {
+                WireError::Io(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "the client went away while its command ran",
+                ))
+            })))
+        }
+    }
+}
+
+/// Streams the child's output until both pipes close and it has exited, or until a limit is
+/// hit or the client goes away.
+async fn supervise(conn: &mut Conn, policy: &ExecPolicy, child: &mut Child) -> Ending {
+    let deadline = Instant::now() + policy.timeout;
+    let mut stdout: Option<ChildStdout> = child.stdout.take();
+    let mut stderr: Option<ChildStderr> = child.stderr.take();
+    let mut out_buf = vec![0u8; PIPE_READ];
+    let mut err_buf = vec![0u8; PIPE_READ];
+    let mut status: Option<ExitStatus> = None;
+    let mut sent: u64 = 0;
+    let mut watch_client = true;
+    let mut shutdown = conn.shared.shutdown.clone();
+    let mut stopping = std::pin::pin!(async move {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    });
+    loop {
+        if stdout.is_none() && stderr.is_none() {
+            if let Some(status) = status {
+                return Ending::Exited(status);
+            }
+        }
+        let (stream, n) = tokio::select! {
+            read = read_some(&mut stdout, &mut out_buf), if stdout.is_some() => match read {
+                Some(n) => (OutputStream::Stdout, n),
+                None => { stdout = None; continue; }
+            },
+            read = read_some(&mut stderr, &mut err_buf), if stderr.is_some() => match read {
+                Some(n) => (OutputStream::Stderr, n),
+                None => { stderr = None; continue; }
+            },
+            exited = child.wait(), if status.is_none() => {
+                match exited {
+                    Ok(exit) => status = Some(exit),
+                    // Cannot wait for it: treat it as gone; the pipes tell the rest.
+                    Err(_) => return Ending::TimedOut,
+                }
+                continue;
+            }
+            head = conn.reader.next_header(), if watch_client => match head {
+                // A request sent while the command runs waits for its turn.
+                Ok(Some(head)) => { conn.pending = Some(head); watch_client = false; continue; }
+                Ok(None) => return Ending::ClientGone(None),
+                Err(error) => return Ending::ClientGone(Some(error)),
+            },
+            () = tokio::time::sleep_until(deadline) => return Ending::TimedOut,
+            () = &mut stopping => return Ending::ServerStopping,
+        };
+        let allowed = policy.output_cap.saturating_sub(sent);
+        let take = (n as u64).min(allowed) as usize;
+        let piece = match stream {
+            OutputStream::Stdout => &out_buf[..take],
+            OutputStream::Stderr => &err_buf[..take],
+        };
+        if take > 0 {
+            if let Err(failure) = send_output(conn, stream, piece).await {
+                return Ending::ClientGone(match failure {
+                    Failure::Broken(error) => Some(error),
+                    Failure::Refused(_) => None,
+                });
+            }
+            sent += take as u64;
+        }
+        if take < n {
+            return Ending::OverCap;
+        }
+    }
+}
+
+/// One read of a pipe: `Some(n)` bytes, or `None` at its end (or on an error).
+async fn read_some<R: AsyncRead + Unpin>(pipe: &mut Option<R>, buf: &mut [u8]) -> Option<usize> {
+    let pipe = pipe.as_mut()?;
+    match pipe.read(buf).await {
+        Ok(0) | Err(_) => None,
+        Ok(n) => Some(n),
+    }
+}
+
+/// Sends one `output` frame and flushes it, so the client sees it at once.
+async fn send_output(conn: &mut Conn, stream: OutputStream, piece: &[u8]) -> Result<(), Failure> {
+    let idle = conn.shared.idle_timeout;
+    let reply = Reply::Output {
+        stream,
+        size: piece.len() as u64,
+    };
+    write_within(idle, conn.writer.send_head(&reply)).await?;
+    write_body_within(&mut conn.writer, idle, piece).await?;
+    write_within(idle, conn.writer.flush()).await
+}
+
+/// Kills the command's whole process group (the command and anything it started), then
+/// reaps it.
+async fn kill_group(child: &mut Child, pid: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = pid
+        .and_then(|pid| i32::try_from(pid).ok())
+        .filter(|&pid| pid > 1)
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = child.start_kill();
+    let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+}

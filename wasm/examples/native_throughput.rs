@@ -1,0 +1,33 @@
+//! The native side of the page's throughput figure: decodes core's sample stream (the same
+//! bytes the page's "large stream" builds) with the same loop (`decode_tally`, 64 KiB reads)
+//! and prints the best of several runs as one JSON line.
+//!
+//! ```sh
+//! cargo run --release -p seam-wasm --example native_throughput -- [FRAMES] [BYTES] [RUNS]
+//! ```
+
+use std::time::Instant;
+
+use seam_core::{decode_tally, sample_stream, Framing};
+
+fn main() {
+    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());
+    let frames = args.next().and_then(Result::ok).unwrap_or(100_000);
+    let total = args.next().and_then(Result::ok).unwrap_or(10_000_000);
+    let runs = args.next().and_then(Result::ok).unwrap_or(7).max(1);
+    let sample = sample_stream(frames, total);
+    let framing = Framing::default();
+    let mut best = f64::INFINITY;
+    let mut decoded = 0;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let tally = decode_tally(&framing, &sample.bytes, 64 * 1024).expect("the sample decodes");
+        best = best.min(started.elapsed().as_secs_f64());
+        decoded = tally.frames;
+    }
+    let mb_per_s = sample.bytes.len() as f64 / best / 1e6;
+    println!(
+        "{{\"bytes\":{},\"frames\":{decoded},\"seconds\":{best:.6},\"mb_per_s\":{mb_per_s:.1}}}",
+        sample.bytes.len()
+    );
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the browser page's WebAssembly into web/pkg/ (never edit web/pkg/ by hand).
+# Idempotent: installs what it needs (the wasm32 target, the wasm-bindgen CLI at exactly
+# the version in Cargo.lock, and, when npm is there, binaryen's wasm-opt from web/node_modules),
+# then builds seam-wasm with the size-tuned `wasm-release` profile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "wasm32 target"
+rustup target add wasm32-unknown-unknown
+
+# The CLI must match the wasm-bindgen crate exactly, or it refuses the module.
+version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ -z "$version" ]; then
+  echo "wasm-bindgen not found in Cargo.lock" >&2
+  exit 1
+fi
+step "wasm-bindgen CLI $version"
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" = "wasm-bindgen $version" ]; then
+  echo "already installed"
+else
+  cargo install wasm-bindgen-cli --version "$version" --locked ||
+    cargo install wasm-bindgen-cli --version "$version"
+fi
+
+step "cargo build -p seam-wasm (wasm32, wasm-release profile)"
+cargo build -p seam-wasm --target wasm32-unknown-unknown --profile wasm-release
+
+step "wasm-bindgen --target web --out-dir web/pkg"
+target_dir=${CARGO_TARGET_DIR:-target}
+rm -rf web/pkg
+wasm-bindgen --target web --no-typescript --out-dir web/pkg \
+  "$target_dir/wasm32-unknown-unknown/wasm-release/seam_wasm.wasm"
+
+# wasm-opt from npm's binaryen (Debian's binaryen is too old and breaks the module).
+if [ -f web/package-lock.json ] && command -v npm >/dev/null; then
+  if [ ! -x web/node_modules/.bin/wasm-opt ]; then
+    step "npm ci (web/: playwright-core, binaryen)"
+    (cd web && npm ci --no-audit --no-fund)
+  fi
+  step "wasm-opt -Oz"
+  web/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types \
+    web/pkg/seam_wasm_bg.wasm -o web/pkg/seam_wasm_bg.wasm.opt
+  mv web/pkg/seam_wasm_bg.wasm.opt web/pkg/seam_wasm_bg.wasm
+fi
+
+raw=$(wc -c < web/pkg/seam_wasm_bg.wasm)
+gz=$(gzip -9 -c web/pkg/seam_wasm_bg.wasm | wc -c)
+step "built web/pkg: seam_wasm_bg.wasm $raw bytes, $gz gzipped"

@@ -1,0 +1,292 @@
+// The page in headless Chromium (Debian's, driven by playwright-core): a scenario of merged
+// and split chunks, stepping, the manual cut, a real trace replayed, the large stream, and
+// screenshots in target/e2e/. Prints the wasm decode throughput and module size.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { serve } from './serve.js';
+import { REPO, WEB } from './wasm.js';
+
+const SHOTS = join(REPO, 'target', 'e2e');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await serve();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A new page at `hash`, ready, failing the test on any console error. */
+async function open(t, { width = 1280, height = 800, hash = '' } = {}) {
+  const page = await browser.newPage({ viewport: { width, height } });
+  const problems = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(e.message));
+  t.after(async () => {
+    await page.close();
+    assert.deepEqual(problems, [], 'the page logged errors');
+  });
+  await page.goto(server.url + hash);
+  await page.waitForSelector('body[data-ready]');
+  return page;
+}
+
+/** Takes the focus off form controls, so that the page's keys apply. */
+const blur = (page) => page.evaluate(() => document.activeElement?.blur());
+const text = (page, selector) => page.locator(selector).innerText();
+const count = (page, selector) => page.locator(selector).count();
+
+/** Waits until the element's text matches `pattern` (the page debounces its rebuilds). */
+function waitForText(page, selector, pattern) {
+  return page.waitForFunction(
+    ([sel, source, flags]) => new RegExp(source, flags).test(document.querySelector(sel).textContent),
+    [selector, pattern.source, pattern.flags],
+  );
+}
+
+/** Chooses a cut in the network panel and waits for core's answer to match `expect`. */
+async function chooseCut(page, kind, value, expect) {
+  await page.locator(`input[name=cut][value=${kind}]`).check();
+  if (value !== undefined) {
+    await page.locator('.cut-opt.on input.param').first().fill(String(value));
+  }
+  await waitForText(page, '#cut-result', expect);
+  await blur(page);
+}
+
+test('merged and split chunks: the naive reader breaks, Seam gets whole messages', async (t) => {
+  const page = await open(t);
+  await page.locator('#clear-sends').click();
+  await page.locator('#preset').selectOption('demo');
+  await page.locator('#add-preset').click();
+  await chooseCut(page, 'merge', 90, /merge:90 → 4 chunks/);
+  await page.keyboard.press('End');
+
+  assert.match(await text(page, '#step-label'), /Step 4 of 4/);
+  assert.ok(await count(page, '.naive-row[data-verdict=merged]') >= 1, 'a merged chunk');
+  assert.ok(await count(page, '.naive-row[data-verdict=broken]') >= 1, 'a broken chunk');
+  assert.match(await text(page, '#naive-summary'), /1 merged/);
+  assert.match(await text(page, '#status'), /stream ended on a frame boundary: 4 whole messages/);
+  assert.equal(await count(page, '#messages .message'), 4);
+  const messages = await text(page, '#messages');
+  for (const header of ['"op":"chat_join"', '"op":"chat"', '"op":"echo"', '"action": "put"']) {
+    assert.ok(messages.includes(header), `message ${header}`);
+  }
+
+  // Back one chunk: the last frame's body is incomplete and the decoder says so.
+  await page.keyboard.press('ArrowLeft');
+  assert.match(await text(page, '#step-label'), /Step 3 of 4/);
+  assert.match(await text(page, '#status'), /waiting for 53 more bytes of the body/);
+  assert.equal(await count(page, '#messages .message'), 3);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(SHOTS, 'visualiser.png') });
+
+  await page.keyboard.press('Home');
+  assert.match(await text(page, '#status'), /waiting for 4 bytes of the length prefix/);
+  assert.equal(await count(page, '.naive-row'), 0);
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await count(page, '#messages .message'), 2, 'the merged chunk held two whole frames');
+  assert.equal(await count(page, '.naive-row[data-verdict=merged]'), 1);
+
+  // Play to the end.
+  await page.locator('#speed').selectOption('20');
+  await blur(page);
+  await page.keyboard.press('Space');
+  await waitForText(page, '#step-label', /Step 4 of 4/);
+  assert.match(await text(page, '#status'), /4 whole messages/);
+
+  // Split at a small MSS: every chunk of a frame is broken, the messages stay whole.
+  await chooseCut(page, 'split', 16, /split:16 → \d+ chunks/);
+  await page.keyboard.press('End');
+  assert.equal(await count(page, '.naive-row[data-verdict=merged]'), 0);
+  assert.match(await text(page, '#naive-summary'), /0 whole/);
+  assert.match(await text(page, '#status'), /4 whole messages/);
+
+  // recv(4) then recv(5), the tutorials' way.
+  await page.getByRole('button', { name: 'recv(4), recv(5)' }).click();
+  await waitForText(page, '#cut-result', /reads:4,5 → 58 chunks/);
+  await blur(page);
+  await page.keyboard.press('End');
+  assert.match(await text(page, '#status'), /4 whole messages/);
+});
+
+test('manual cuts, shared links and the tape', async (t) => {
+  const page = await open(t);
+  await chooseCut(page, 'manual', undefined, /→ 1 chunk$/);
+  await page.keyboard.press('Home'); // the tape follows the decoder's position: back to byte 0
+  await page.locator('#tape .cell[data-offset="10"]').click();
+  await waitForText(page, '#cut-result', /→ 2 chunks/);
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  assert.match(await text(page, '#status'), /waiting for 25 more bytes of the header/);
+  assert.equal(await page.locator('#tape .cell.cut').count(), 1);
+
+  // The URL reproduces the scenario (it follows the page after a short debounce).
+  await page.waitForTimeout(400);
+  const url = page.url();
+  assert.match(url, /#s=/);
+  const again = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await again.goto(url);
+  await again.waitForSelector('body[data-ready]');
+  assert.match(await text(again, '#cut-result'), /cut at 1 offset → 2 chunks/);
+  assert.match(await text(again, '#step-label'), /Step 1 of 2/);
+  assert.match(await text(again, '#status'), /waiting for 25 more bytes of the header/);
+  await again.close();
+
+  // A bad header sent as typed makes the decoder fail, and the tape shows where.
+  await page.locator('.send select.mode').first().selectOption('as_typed');
+  await page.locator('.send textarea').first().fill('{"op": oops}');
+  await blur(page);
+  await page.keyboard.press('End');
+  await waitForText(page, '#status', /header is not JSON/);
+  assert.ok(await page.locator('#tape .cell.role-4').count() > 0, 'bad bytes marked');
+  assert.ok(await page.locator('#tape .cell.role-5').count() > 0, 'unread bytes marked');
+});
+
+test('UDP: recvfrom(1024) on a 2,000-byte datagram loses the rest', async (t) => {
+  const page = await open(t);
+  const out = await text(page, '#udp-out');
+  assert.match(out, /one datagram of 2,000 bytes/);
+  assert.match(out, /recvfrom\(1,024\) returned 1,024 bytes; the kernel dropped the other 976/);
+  assert.match(out, /stream ended at byte 1024 inside the body/);
+  await page.locator('#udp-buffer').fill('4096');
+  assert.match(await text(page, '#udp-out'), /✓ one whole frame/);
+});
+
+/** A free port on 127.0.0.1 (closed again at once). */
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, ms = 15000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const ok = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(() => resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}
+
+/** Traces of a real upload over loopback: `seam serve --trace` (what the server's socket
+ * read: the upload, cut as the network cut it) and `seam put FILE --trace` (the client's). */
+async function makeTrace() {
+  const bin = process.env.SEAM_BIN ?? join(REPO, 'target', 'debug', 'seam');
+  assert.ok(existsSync(bin), `no seam binary at ${bin}: set SEAM_BIN or SEAM_TRACE_FILE`);
+  const dir = mkdtempSync(join(tmpdir(), 'seam-e2e-'));
+  const file = join(dir, 'upload.txt');
+  writeFileSync(file, 'a line of the uploaded file\n'.repeat(4000));
+  const port = await freePort();
+  const root = join(dir, 'root');
+  const serverTrace = join(dir, 'server-trace.jsonl');
+  const clientTrace = join(dir, 'client-trace.jsonl');
+  const serverProcess = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--root', root, '--trace', serverTrace], { stdio: 'ignore' });
+  try {
+    await waitForPort(port);
+    const put = spawnSync(bin, ['put', file, '--server', `127.0.0.1:${port}`, '--quiet', '--trace', clientTrace], { encoding: 'utf8', timeout: 30000 });
+    assert.equal(put.status, 0, `seam put failed: ${put.stderr}`);
+    return { traces: [serverTrace, clientTrace], dir };
+  } finally {
+    serverProcess.kill();
+  }
+}
+
+test('a real trace replays the chunks the socket returned', async (t) => {
+  let traces = process.env.SEAM_TRACE_FILE ? [process.env.SEAM_TRACE_FILE] : null;
+  if (!traces) {
+    const made = await makeTrace();
+    traces = made.traces;
+    t.after(() => rmSync(made.dir, { recursive: true, force: true }));
+  }
+  const page = await open(t);
+  await page.locator('[data-source=trace]').click();
+  for (const trace of traces) await replay(page, trace);
+});
+
+/** Opens a trace on the page; its largest stream must decode to the upload's frames. */
+async function replay(page, trace) {
+  await page.locator('#trace-file').setInputFiles(trace);
+  await blur(page);
+  await waitForText(page, '#trace-status', /stream/);
+  assert.doesNotMatch(await text(page, '#trace-status'), /✗/);
+  assert.ok(await count(page, '.stream-opt') >= 2, 'both directions listed');
+  assert.match(await text(page, '#cut-result'), /chunks, as traced/);
+  const status = await text(page, '#status');
+  assert.match(status, /stream ended on a frame boundary/);
+  const frames = Number(/(\d+) whole messages/.exec(status)[1]);
+  assert.ok(frames >= 3, `${frames} frames`);
+  const headers = await page.evaluate(() => document.querySelector('#events').innerText + document.querySelector('#messages').innerText);
+  assert.match(headers, /put_end|"op":"put/);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(SHOTS, `visualiser-${/server/.test(trace) ? 'server-' : ''}trace.png`) });
+  // Step back through the real chunks.
+  await page.keyboard.press('Home');
+  assert.match(await text(page, '#status'), /waiting for 4 bytes of the length prefix/);
+  await page.keyboard.press('ArrowRight');
+  assert.match(await text(page, '#step-label'), /Step 1 of/);
+}
+
+test('a 10 MB stream of 100,000 frames decodes in one go and draws only what is on screen', async (t) => {
+  const page = await open(t);
+  await page.locator('[data-source=sample]').click();
+  await page.waitForSelector('#sample-stats[data-mbps]', { timeout: 60000 });
+  const stats = await page.locator('#sample-stats').evaluate((el) => ({ ...el.dataset }));
+  assert.equal(Number(stats.bytes), 10_000_000);
+  assert.equal(Number(stats.frames), 100_000);
+  assert.match(await text(page, '#status'), /100,000 whole messages/);
+  const cells = await count(page, '#tape .cell');
+  assert.ok(cells > 0 && cells < 2000, `${cells} cells drawn`);
+  await page.locator('#tape').evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+  await page.waitForTimeout(200);
+  const offset = Number(await page.locator('#tape .cell').first().getAttribute('data-offset'));
+  assert.ok(offset > 1_000_000, `the middle of the tape shows byte ${offset}`);
+
+  const wasmMbps = Number(stats.mbps);
+  const native = process.env.SEAM_NATIVE_MBPS ? Number(process.env.SEAM_NATIVE_MBPS) : NaN;
+  const module = readFileSync(join(WEB, 'pkg', 'seam_wasm_bg.wasm'));
+  const gz = gzipSync(module, { level: 9 }).length;
+  const ratio = native ? (wasmMbps / native).toFixed(2) : 'n/a (SEAM_NATIVE_MBPS unset)';
+  console.log(`wasm decode: ${wasmMbps.toFixed(0)} MB/s, native: ${native ? native.toFixed(0) : '?'} MB/s, ratio ${ratio} (target >= 0.5)`);
+  console.log(`wasm size: ${module.length} bytes raw, ${gz} bytes gzipped (target <= 65536)`);
+});
+
+test('readable at 1280x800 and at phone width', async (t) => {
+  for (const [width, height] of [[1280, 800], [390, 844]]) {
+    const page = await browser.newPage({ viewport: { width, height } });
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready]');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${width}px wide: the page scrolls sideways by ${overflow}px`);
+    await page.screenshot({ path: join(SHOTS, `visualiser-${width}x${height}.png`) });
+    await page.close();
+  }
+});
