@@ -9,7 +9,7 @@ use crate::framing::{Framing, PREFIX_LEN};
 mod flat;
 mod header;
 
-use header::parse_header;
+pub(crate) use header::parse_header;
 
 /// What the decoder needs next: which part of the frame, how much of it it has and how
 /// many bytes are still missing.

@@ -468,15 +468,12 @@ pub struct TraceStream {
 /// Groups a trace's chunks into one stream per connection and direction, ordered by
 /// connection, reads (`in`) before writes (`out`).
 pub fn trace_streams(chunks: &[TraceChunk]) -> Vec<TraceStream> {
-    // Kept in order as streams appear (no sort: that would add a sort's code to wasm builds).
+    // Kept sorted as streams appear (a sort at the end would add a sort's code to wasm builds).
     let mut streams: Vec<TraceStream> = Vec::new();
     for chunk in chunks {
         let key = (chunk.conn, chunk.dir);
         let index = streams.partition_point(|s| (s.conn, s.dir) < key);
-        if streams
-            .get(index)
-            .is_none_or(|s| (s.conn, s.dir) != key)
-        {
+        if streams.get(index).is_none_or(|s| (s.conn, s.dir) != key) {
             streams.insert(
                 index,
                 TraceStream {

@@ -512,16 +512,17 @@ impl Scenario {
 /// The chunk lengths of a stream of `total` bytes cut at the given offsets (any order;
 /// duplicates, 0 and offsets at or past the end are ignored).
 pub fn lengths_between_cuts(total: u64, cuts: &[u64]) -> Vec<usize> {
-    let mut cuts: Vec<u64> = cuts
-        .iter()
-        .copied()
-        .filter(|&c| c > 0 && c < total)
-        .collect();
-    cuts.sort_unstable();
-    cuts.dedup();
-    let mut lengths = Vec::with_capacity(cuts.len() + 1);
+    // Kept sorted as they are added (a sort would add its code to wasm builds; a user
+    // places only so many cuts).
+    let mut sorted: Vec<u64> = Vec::new();
+    for &cut in cuts.iter().filter(|&&c| c > 0 && c < total) {
+        if let Err(at) = sorted.binary_search(&cut) {
+            sorted.insert(at, cut);
+        }
+    }
+    let mut lengths = Vec::with_capacity(sorted.len() + 1);
     let mut from = 0;
-    for cut in cuts.into_iter().chain((total > 0).then_some(total)) {
+    for cut in sorted.into_iter().chain((total > 0).then_some(total)) {
         lengths.push((cut - from) as usize);
         from = cut;
     }

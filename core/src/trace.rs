@@ -10,9 +10,9 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use thiserror::Error;
 
+mod base64_decode;
 mod line;
 
 /// Which way a traced chunk went.
@@ -94,7 +94,9 @@ pub fn trace_line(conn: u64, dir: Direction, t: f64, offset: u64, bytes: &[u8]) 
 /// direction must follow one another without gaps.
 pub fn parse_trace(text: &str) -> Result<Vec<TraceChunk>, TraceError> {
     let mut chunks = Vec::new();
-    let mut next: BTreeMap<(u64, Direction), u64> = BTreeMap::new();
+    // The next offset of each connection and direction, sorted (a map would add its code
+    // to wasm builds).
+    let mut next: Vec<((u64, Direction), u64)> = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_no = index + 1;
         if line.trim().is_empty() {
@@ -104,11 +106,18 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceChunk>, TraceError> {
             line: line_no,
             message,
         };
-        let record = line::read_line(line).map_err(|e| bad(e.to_string()))?;
-        let bytes = STANDARD
-            .decode(record.data.as_bytes())
+        let record = line::read_line(line).map_err(bad)?;
+        let bytes = base64_decode::decode(record.data.as_bytes())
             .map_err(|e| bad(format!("data is not base64: {e}")))?;
-        let expected = next.entry((record.conn, record.dir)).or_insert(0);
+        let key = (record.conn, record.dir);
+        let at = match next.binary_search_by_key(&key, |&(key, _)| key) {
+            Ok(at) => at,
+            Err(at) => {
+                next.insert(at, (key, 0));
+                at
+            }
+        };
+        let expected = &mut next[at].1;
         if record.offset != *expected {
             return Err(TraceError::Gap {
                 line: line_no,

@@ -375,3 +375,43 @@ fn a_running_command_is_killed_when_the_server_shuts_down() {
     wait_until_gone(pid, Duration::from_secs(5));
     assert_eq!(error_code(&client.reply()), "busy");
 }
+
+#[test]
+fn exec_on_a_public_address_needs_a_token_even_when_insecure() {
+    let dir = common::TempDir::new("exec-public");
+    let output = seam()
+        .args(["serve", "--listen", "0.0.0.0:0", "--insecure", "--root"])
+        .arg(dir.join("root"))
+        .args(["--allow-exec", "echo"])
+        .env_remove("SEAM_TOKEN")
+        .output()
+        .expect("seam runs");
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--token"), "{}", stderr(&output));
+}
+
+#[test]
+fn exec_with_a_token_runs_for_a_client_that_has_it() {
+    let server = Server::start(&["--allow-exec", "echo", "--token", "s3cret"]);
+    let without = exec(&server, &["echo", "x"]);
+    assert_eq!(without.status.code(), Some(5));
+    assert!(
+        stderr(&without).contains("unauthorized"),
+        "{}",
+        stderr(&without)
+    );
+    let with = seam()
+        .args([
+            "exec",
+            "--server",
+            &server.addr_arg(),
+            "--token",
+            "s3cret",
+            "--",
+        ])
+        .args(["echo", "authorised"])
+        .output()
+        .unwrap();
+    assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
+    assert_eq!(stdout(&with), "authorised\n");
+}

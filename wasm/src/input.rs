@@ -1,9 +1,10 @@
 //! Core's inputs (framing options, sends, scenarios) read from JavaScript values.
 //!
-//! The value goes through its JSON text into serde_json's `Value` (which the decoder already
-//! carries) and is read field by field here, with the names, defaults and rules of core's
-//! serde forms: a typed serde deserializer would bring serde's float formatting and error
-//! machinery into the module, several times this file's weight.
+//! A value goes through its JSON text into serde_json's `Value` (which the decoder carries
+//! anyway) and is read here field by field, with the names and defaults of core's serde
+//! forms (unknown fields are ignored, missing ones take their default). Typed serde
+//! deserializers would bring serde's float formatting and error machinery into the module,
+//! several times this file's weight.
 
 use seam_core::{ByteOrder, Framing, Scenario, SendMode, SendSpec};
 use serde_json::{Map, Value};
@@ -24,17 +25,20 @@ pub fn framing(options: &JsValue) -> Result<Framing, String> {
     if options.is_undefined() || options.is_null() {
         return Ok(Framing::default());
     }
-    read_framing(&json(options, "framing options")?).map_err(|e| format!("bad framing options: {e}"))
+    let what = "framing options";
+    read_framing(&json(options, what)?).map_err(|e| format!("bad {what}: {e}"))
 }
 
-/// A list of core's `SendSpec`s.
+/// A list of core's `SendSpec`s (`{header, body, mode, describes}`, each optional).
 pub fn sends(sends: &JsValue) -> Result<Vec<SendSpec>, String> {
-    list(&json(sends, "sends")?, "sends", read_send).map_err(|e| format!("bad sends: {e}"))
+    let what = "sends";
+    list(&json(sends, what)?, what, read_send).map_err(|e| format!("bad {what}: {e}"))
 }
 
 /// Core's `Scenario`: `{framing, sends, cut, cuts}`, each optional.
 pub fn scenario(scenario: &JsValue) -> Result<Scenario, String> {
-    read_scenario(&json(scenario, "scenario")?).map_err(|e| format!("bad scenario: {e}"))
+    let what = "scenario";
+    read_scenario(&json(scenario, what)?).map_err(|e| format!("bad {what}: {e}"))
 }
 
 fn read_scenario(value: &Value) -> Result<Scenario, String> {
@@ -44,7 +48,7 @@ fn read_scenario(value: &Value) -> Result<Scenario, String> {
             "framing" => scenario.framing = read_framing(value)?,
             "sends" => scenario.sends = list(value, key, read_send)?,
             "cut" => scenario.cut = text(value, key)?,
-            "cuts" => scenario.cuts = list(value, key, |n| whole(n, "cuts", u64::MAX))?,
+            "cuts" => scenario.cuts = list(value, key, |n| whole(n, key, u64::MAX))?,
             _ => {}
         }
     }
@@ -59,15 +63,10 @@ fn read_framing(value: &Value) -> Result<Framing, String> {
                 framing.byte_order = match value.as_str() {
                     Some("little") => ByteOrder::Little,
                     Some("big") => ByteOrder::Big,
-                    _ => {
-                        return Err(format!(
-                            "byte_order must be \"little\" or \"big\", not {}",
-                            shown(value)
-                        ))
-                    }
+                    _ => return Err(wrong(key, "\"little\" or \"big\"", value)),
                 }
             }
-            "size_fields" => framing.size_fields = list(value, key, |f| text(f, "size_fields"))?,
+            "size_fields" => framing.size_fields = list(value, key, |f| text(f, key))?,
             "max_header_len" => framing.max_header_len = whole(value, key, u32::MAX.into())? as u32,
             "max_body_len" => framing.max_body_len = whole(value, key, u64::MAX)?,
             _ => {}
@@ -87,12 +86,7 @@ fn read_send(value: &Value) -> Result<SendSpec, String> {
                     Some("auto") => SendMode::Auto,
                     Some("as_typed") => SendMode::AsTyped,
                     Some("unframed") => SendMode::Unframed,
-                    _ => {
-                        return Err(format!(
-                            "mode must be \"auto\", \"as_typed\" or \"unframed\", not {}",
-                            shown(value)
-                        ))
-                    }
+                    _ => return Err(wrong(key, "\"auto\", \"as_typed\" or \"unframed\"", value)),
                 }
             }
             "describes" if value.is_null() => send.describes = None,
@@ -103,10 +97,17 @@ fn read_send(value: &Value) -> Result<SendSpec, String> {
     Ok(send)
 }
 
+/// The error for a value that is not what `key` takes.
+fn wrong(key: &str, expected: &str, value: &Value) -> String {
+    // JSON text as `to_string` writes it (`Display` would add a second JSON writer).
+    let shown = serde_json::to_string(value).unwrap_or_default();
+    format!("{key} must be {expected}, not {shown}")
+}
+
 fn object<'v>(value: &'v Value, what: &str) -> Result<&'v Map<String, Value>, String> {
     value
         .as_object()
-        .ok_or_else(|| format!("{what} must be an object, not {}", shown(value)))
+        .ok_or_else(|| wrong(what, "an object", value))
 }
 
 fn list<T>(
@@ -114,29 +115,26 @@ fn list<T>(
     key: &str,
     item: impl Fn(&Value) -> Result<T, String>,
 ) -> Result<Vec<T>, String> {
-    value
+    let items = value
         .as_array()
-        .ok_or_else(|| format!("{key} must be a list, not {}", shown(value)))?
-        .iter()
-        .map(item)
-        .collect()
+        .ok_or_else(|| wrong(key, "a list", value))?;
+    let mut list = Vec::with_capacity(items.len());
+    for value in items {
+        list.push(item(value)?);
+    }
+    Ok(list)
 }
 
 fn text(value: &Value, key: &str) -> Result<String, String> {
-    value
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("{key} must be a string, not {}", shown(value)))
+    match value {
+        Value::String(text) => Ok(text.clone()),
+        _ => Err(wrong(key, "a string", value)),
+    }
 }
 
 fn whole(value: &Value, key: &str, max: u64) -> Result<u64, String> {
     value
         .as_u64()
         .filter(|&n| n <= max)
-        .ok_or_else(|| format!("{key} must be a whole number from 0 to {max}, not {}", shown(value)))
-}
-
-/// A value as JSON text, for messages (`Value`'s `Display` would add a second JSON writer).
-fn shown(value: &Value) -> String {
-    serde_json::to_string(value).unwrap_or_default()
+        .ok_or_else(|| wrong(key, &format!("a whole number from 0 to {max}"), value))
 }

@@ -26,7 +26,7 @@ pub use decoder::Decoder;
 pub use timeline::{Timeline, Trace};
 
 use json::Json;
-use views::{decode_error, encoded_view, error, error_view, sends_view};
+use views::{decode_error, encoded_view, error, error_view, naive_view, sends_view};
 
 /// Framing options from JavaScript (see the crate docs).
 fn framing(options: &JsValue) -> Result<Framing, JsValue> {
@@ -39,8 +39,9 @@ fn framing(options: &JsValue) -> Result<Framing, JsValue> {
 #[wasm_bindgen]
 pub fn encode(header: JsValue, body: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
     let value = match header.as_string() {
-        Some(text) => serde_json::from_str(&text)
-            .map_err(|e| error(format!("header is not JSON: {e}")))?,
+        Some(text) => {
+            serde_json::from_str(&text).map_err(|e| error(format!("header is not JSON: {e}")))?
+        }
         None => input::json(&header, "header").map_err(error)?,
     };
     let encoder = Encoder::new(framing(&options)?);
@@ -107,7 +108,7 @@ pub fn normalize_cut(spec: &str) -> Result<String, JsValue> {
 pub fn naive_reads_js(message_lengths: Vec<u32>, chunk_lengths: Vec<u32>) -> JsValue {
     let messages: Vec<usize> = message_lengths.into_iter().map(|n| n as usize).collect();
     let chunks: Vec<usize> = chunk_lengths.into_iter().map(|n| n as usize).collect();
-    timeline::naive_view(&naive_reads(&messages, &chunks))
+    naive_view(&naive_reads(&messages, &chunks))
 }
 
 /// A datagram decoded (see [`recvfrom`]): `{header, raw_header, body_len, records}`, or

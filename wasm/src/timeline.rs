@@ -9,7 +9,7 @@ use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::json::Json;
-use crate::views::{decode_error, error, error_view, sends_view, waiting_view};
+use crate::views::{decode_error, error, error_view, naive_view, sends_view, waiting_view};
 
 /// A trace file split into one stream per connection and direction.
 #[wasm_bindgen]
@@ -97,27 +97,6 @@ impl Timeline {
             times: Vec::new(),
         })
     }
-}
-
-/// The naive reader's view of chunks: `[{start, end, verdict, first_message, messages}]`.
-pub fn naive_view(reads: &[NaiveRead]) -> JsValue {
-    let mut json = Json::new();
-    json.list();
-    for read in reads {
-        json.open()
-            .key("start")
-            .num(read.span.start)
-            .key("end")
-            .num(read.span.end)
-            .key("verdict")
-            .value(&read.verdict)
-            .key("first_message")
-            .num(read.first_message as u64)
-            .key("messages")
-            .num(read.messages as u64)
-            .close();
-    }
-    json.end_list().to_js()
 }
 
 #[wasm_bindgen]
@@ -352,4 +331,3 @@ impl Timeline {
             .to_js())
     }
 }
-

@@ -1,10 +1,10 @@
 //! The objects several bindings hand to JavaScript: errors, what the decoder waits for,
-//! encoded sends.
+//! encoded sends, the naive reader's verdicts.
 
 use std::fmt::Display;
 
 use js_sys::{Array, Error, Reflect, Uint8Array};
-use seam_core::{DecodeError, EncodedSend, SendError, Waiting};
+use seam_core::{DecodeError, EncodedSend, NaiveRead, SendError, Waiting};
 use wasm_bindgen::JsValue;
 
 use crate::json::Json;
@@ -98,4 +98,25 @@ pub fn sends_view(sends: &[Result<EncodedSend, SendError>]) -> JsValue {
         });
     }
     list.into()
+}
+
+/// The naive reader's view of chunks: `[{start, end, verdict, first_message, messages}]`.
+pub fn naive_view(reads: &[NaiveRead]) -> JsValue {
+    let mut json = Json::new();
+    json.list();
+    for read in reads {
+        json.open()
+            .key("start")
+            .num(read.span.start)
+            .key("end")
+            .num(read.span.end)
+            .key("verdict")
+            .value(&read.verdict)
+            .key("first_message")
+            .num(read.first_message as u64)
+            .key("messages")
+            .num(read.messages as u64)
+            .close();
+    }
+    json.end_list().to_js()
 }

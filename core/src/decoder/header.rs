@@ -14,7 +14,7 @@ use crate::Header;
 
 /// Checks that header bytes are a UTF-8 JSON object with distinct keys and parses them;
 /// `start` is their stream offset.
-pub(super) fn parse_header(
+pub(crate) fn parse_header(
     bytes: Cow<'_, [u8]>,
     start: u64,
 ) -> Result<(Header, Cow<'_, str>), DecodeError> {
@@ -110,8 +110,10 @@ impl<'de> Visitor<'de> for TopLevel<'_> {
             let value: Value = access.next_value()?;
             if map.contains_key(&key) {
                 // The key as JSON (`Value`'s `Display` would add a second JSON writer).
-                let message =
-                    format!("repeated key {}", serde_json::to_string(&key).unwrap_or_default());
+                let message = format!(
+                    "repeated key {}",
+                    serde_json::to_string(&key).unwrap_or_default()
+                );
                 *self.repeated = Some(key);
                 return Err(de::Error::custom(message));
             }

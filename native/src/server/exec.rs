@@ -144,6 +144,7 @@ enum Ending {
     OverCap,
     ClientGone(Option<WireError>),
     ServerStopping,
+    WaitFailed(std::io::Error),
 }
 
 /// Runs `argv` for the client and streams its output; the `exit` frame ends a success.
@@ -264,6 +265,15 @@ pub async fn run(conn: &mut Conn, argv: Vec<String>) -> Result<(), Failure> {
             )
             .into())
         }
+        Ending::WaitFailed(error) => {
+            kill_group(&mut child, pid).await;
+            warn!(conn = conn.id, pid, %error, "exec: cannot wait for the command");
+            Err(Refusal::new(
+                ErrorCode::Internal,
+                format!("the server lost track of {program}: {error}"),
+            )
+            .into())
+        }
         Ending::ClientGone(error) => {
             kill_group(&mut child, pid).await;
             warn!(conn = conn.id, pid, "exec killed: the client went away");
@@ -310,8 +320,7 @@ async fn supervise(conn: &mut Conn, policy: &ExecPolicy, child: &mut Child) -> E
             exited = child.wait(), if status.is_none() => {
                 match exited {
                     Ok(exit) => status = Some(exit),
-                    // Cannot wait for it: treat it as gone; the pipes tell the rest.
-                    Err(_) => return Ending::TimedOut,
+                    Err(error) => return Ending::WaitFailed(error),
                 }
                 continue;
             }

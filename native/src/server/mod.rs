@@ -60,6 +60,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.listen
         );
     }
+    if !args.allow_exec.is_empty() && args.token.is_none() && !args.listen.ip().is_loopback() {
+        bail!(
+            "refusing --allow-exec on {} without a token, even with --insecure: anyone who can \
+             reach the port could run those programs. Give --token (or SEAM_TOKEN)",
+            args.listen
+        );
+    }
     let exec = if args.allow_exec.is_empty() {
         None
     } else {
