@@ -36,34 +36,16 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Put(args) => client_outcome(
-            &args.client.clone(),
-            runtime().block_on(client::put::run(&args)),
-        ),
-        Command::Get(args) => client_outcome(
-            &args.client.clone(),
-            runtime().block_on(client::get::run(&args)),
-        ),
-        Command::Ls(args) => client_outcome(
-            &args.client.clone(),
-            runtime().block_on(client::list::ls(&args)),
-        ),
-        Command::Rm(args) => client_outcome(
-            &args.client.clone(),
-            runtime().block_on(client::list::rm(&args)),
-        ),
+        Command::Put(args) => run_client(&args.client, client::put::run(&args)),
+        Command::Get(args) => run_client(&args.client, client::get::run(&args)),
+        Command::Ls(args) => run_client(&args.client, client::list::ls(&args)),
+        Command::Rm(args) => run_client(&args.client, client::list::rm(&args)),
         Command::Exec(args) => match runtime().block_on(client::exec::run(&args)) {
             Ok(code) => ExitCode::from(code),
             Err(error) => client_outcome(&args.client, Err(error)),
         },
-        Command::Send(args) => client_outcome(
-            &args.client.clone(),
-            runtime().block_on(client::send::run(&args)),
-        ),
-        Command::Chat(args) => client_outcome(
-            &args.client.clone(),
-            runtime().block_on(client::chat::run(&args)),
-        ),
+        Command::Send(args) => run_client(&args.client, client::send::run(&args)),
+        Command::Chat(args) => run_client(&args.client, client::chat::run(&args)),
         Command::Udp(cli::UdpCommand::Send(args)) => match client::udp::send(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
@@ -96,6 +78,14 @@ fn init_logs() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+}
+
+/// Runs a client command on a fresh runtime and turns its outcome into the exit code.
+fn run_client(
+    args: &cli::ClientArgs,
+    job: impl std::future::Future<Output = Result<(), client::ClientError>>,
+) -> ExitCode {
+    client_outcome(args, runtime().block_on(job))
 }
 
 fn client_outcome(args: &cli::ClientArgs, outcome: Result<(), client::ClientError>) -> ExitCode {
