@@ -35,24 +35,64 @@ fn raw_frame(header: &[u8], body: &[u8]) -> Vec<u8> {
 fn assert_fatal(server: &Server, bytes: &[u8], code: &str, label: &str) {
     let mut client = RawClient::connect(server.addr);
     client.send_bytes(bytes);
-    let reply = client.reply();
-    assert_eq!(error_code(&reply), code, "{label}: {reply:?}");
-    assert!(
-        client.is_closed(),
-        "{label}: the connection stays open after a framing error"
-    );
+    assert_refused_and_connection_closes(&mut client, code, label);
     assert_server_still_serves(server, label);
+}
+
+/// Starts a server and checks bytes that break the framing get `bad_frame` as in
+/// [`assert_fatal`]; returns the server for any further checks.
+fn assert_bad_frame_on_a_new_server(bytes: &[u8], label: &str) -> Server {
+    let server = Server::start(&[]);
+    assert_fatal(&server, bytes, "bad_frame", label);
+    server
 }
 
 /// Reads the next reply and checks it is an error with `code`.
 fn assert_refused(client: &mut RawClient, code: &str, what: &str) {
-    let reply = client.reply();
-    assert_eq!(error_code(&reply), code, "{what}: {reply:?}");
+    assert_refused_reply(client.reply(), code, what);
 }
 
 /// Checks that a reply is an error with `code`.
-fn assert_refused_reply(reply: Option<Reply>, code: &str) {
-    assert_eq!(error_code(&reply), code, "{reply:?}");
+fn assert_refused_reply(reply: Option<Reply>, code: &str, what: &str) {
+    assert_eq!(error_code(&reply), code, "{what}: {reply:?}");
+}
+
+/// Sends one frame and checks the reply is an error with `code`.
+fn assert_frame_refused(
+    client: &mut RawClient,
+    header: &serde_json::Value,
+    body: &[u8],
+    code: &str,
+    what: &str,
+) {
+    client.send_frame(header, body);
+    assert_refused(client, code, what);
+}
+
+/// Sends a `delete` of `name` and checks the reply is an error with `code`.
+fn assert_delete_refused(client: &mut RawClient, name: &str, code: &str, what: &str) {
+    assert_frame_refused(
+        client,
+        &json!({"op": "delete", "name": name}),
+        b"",
+        code,
+        what,
+    );
+}
+
+/// Reads the next reply, checks it is an error with `code`, and that the server then
+/// closes the connection.
+fn assert_refused_and_connection_closes(client: &mut RawClient, code: &str, what: &str) {
+    assert_refused(client, code, what);
+    assert!(client.is_closed(), "{what}: the connection stays open");
+}
+
+/// Sends `bytes`, ends the stream there, and checks the server answers `bad_frame` and
+/// closes the connection.
+fn assert_cut_short_gets_bad_frame_and_closes(client: &mut RawClient, bytes: &[u8], what: &str) {
+    client.send_bytes(bytes);
+    client.stream.shutdown(Shutdown::Write).unwrap();
+    assert_refused_and_connection_closes(client, "bad_frame", what);
 }
 
 /// Checks the connection goes on: an echo sent on it comes back whole.
@@ -66,6 +106,18 @@ fn assert_connection_goes_on(client: &mut RawClient) {
     assert_eq!(echoed, body);
 }
 
+/// Checks the connection goes on, then that the server still serves another client.
+fn assert_connection_and_server_go_on(client: &mut RawClient, server: &Server, label: &str) {
+    assert_connection_goes_on(client);
+    assert_server_still_serves(server, label);
+}
+
+/// Sends a hello and checks the server welcomes it.
+fn assert_hello_welcomed(client: &mut RawClient, hello: &serde_json::Value) {
+    client.send_frame(hello, b"");
+    assert!(matches!(client.reply(), Some(Reply::Welcome { .. })));
+}
+
 /// Sends a `put` and returns the server's answer.
 fn send_put(client: &mut RawClient, name: &str, total: u64, force: bool) -> Option<Reply> {
     client.send_frame(
@@ -75,14 +127,27 @@ fn send_put(client: &mut RawClient, name: &str, total: u64, force: bool) -> Opti
     client.reply()
 }
 
+/// Sends a `put` of a new name and checks the server is ready for its data from offset 0.
+fn start_put(client: &mut RawClient, name: &str, total: u64) {
+    assert!(matches!(
+        send_put(client, name, total, false),
+        Some(Reply::Ready { offset: 0, .. })
+    ));
+}
+
+/// Sends the whole of an upload's data, then a `put_end` with `md5`.
+fn send_data_and_put_end(client: &mut RawClient, data: &[u8], md5: &str) {
+    client.send_frame(&json!({"op": "put_data", "size": data.len()}), data);
+    client.send_frame(&json!({"op": "put_end", "md5": md5}), b"");
+}
+
 /// A whole upload on a raw connection; returns the final reply (`stored` or an error).
 fn put_file(client: &mut RawClient, name: &str, data: &[u8], force: bool) -> Option<Reply> {
     match send_put(client, name, data.len() as u64, force) {
         Some(Reply::Ready { offset: 0, .. }) => {}
         other => return other,
     }
-    client.send_frame(&json!({"op": "put_data", "size": data.len()}), data);
-    client.send_frame(&json!({"op": "put_end", "md5": md5_hex(data)}), b"");
+    send_data_and_put_end(client, data, &md5_hex(data));
     client.reply()
 }
 
@@ -90,6 +155,14 @@ fn put_file(client: &mut RawClient, name: &str, data: &[u8], force: bool) -> Opt
 fn send_get(client: &mut RawClient, name: &str, offset: u64) -> Option<(Header, Vec<u8>)> {
     client.send_frame(&json!({"op": "get", "name": name, "offset": offset}), b"");
     client.read_reply()
+}
+
+/// Checks a reply is a `file` frame carrying `body`; returns its header.
+fn assert_file_frame(reply: Option<(Header, Vec<u8>)>, body: &[u8]) -> Header {
+    let (header, got) = reply.expect("a file reply");
+    assert_eq!(header.get("op"), Some(&json!("file")));
+    assert_eq!(got, body);
+    header
 }
 
 /// Reads the next reply header and body and checks it is an error with `code`.
@@ -108,8 +181,7 @@ fn assert_error_frame(reply: Option<(Header, Vec<u8>)>, code: &str, what: &str) 
 fn listed_names(server: &Server) -> Vec<String> {
     let mut client = RawClient::connect(server.addr);
     if let Some(token) = &server.token {
-        client.send_frame(&json!({"op": "hello", "token": token}), b"");
-        assert!(matches!(client.reply(), Some(Reply::Welcome { .. })));
+        assert_hello_welcomed(&mut client, &json!({"op": "hello", "token": token}));
     }
     client.send_frame(&json!({"op": "list"}), b"");
     match client.reply() {
@@ -126,6 +198,41 @@ fn entries(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Checks the root holds nothing at all.
+fn assert_root_is_empty(server: &Server) {
+    assert!(
+        entries(&server.root).is_empty(),
+        "{:?}",
+        entries(&server.root)
+    );
+}
+
+/// Checks nothing was written next to the root, outside it.
+fn assert_nothing_written_outside_the_root(server: &Server) {
+    assert_eq!(
+        entries(server.dir.path()),
+        ["root"],
+        "written outside the root"
+    );
+}
+
+/// Checks the root holds only hidden files (partials to resume from), never a visible one.
+fn assert_only_hidden_files_left(server: &Server) {
+    for entry in entries(&server.root) {
+        assert!(entry.starts_with('.'), "left behind: {entry}");
+    }
+}
+
+/// Writes a file outside the root holding `original`, plants a symlink to it at `link`,
+/// and returns the outside file.
+#[cfg(unix)]
+fn plant_a_symlink_to_an_outside_file(server: &Server, link: &Path) -> std::path::PathBuf {
+    let outside = server.dir.join("target.txt");
+    std::fs::write(&outside, b"original").unwrap();
+    std::os::unix::fs::symlink(&outside, link).unwrap();
+    outside
 }
 
 /// Checks that an interrupted or refused upload of `name` left nothing under its final
@@ -175,6 +282,13 @@ fn forbidden_names() -> Vec<String> {
     .collect()
 }
 
+/// Gives a stuck client time to stall the server, then waits until the idle timeout has
+/// dropped it and its slot is free again.
+fn wait_until_the_stuck_client_is_dropped(server: &Server) {
+    std::thread::sleep(Duration::from_millis(200));
+    wait_for_a_free_slot(server);
+}
+
 /// Waits until the server has a free connection slot: a hello is welcomed.
 fn wait_for_a_free_slot(server: &Server) {
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -197,22 +311,15 @@ fn wait_for_a_free_slot(server: &Server) {
 
 #[test]
 fn an_oversized_header_length_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
-    assert_fatal(
-        &server,
-        &0xFFFF_FFFFu32.to_le_bytes(),
-        "bad_frame",
-        "length-ffffffff",
-    );
+    assert_bad_frame_on_a_new_server(&0xFFFF_FFFFu32.to_le_bytes(), "length-ffffffff");
 }
 
 #[test]
 fn a_header_length_one_over_the_limit_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
     let limit = seam_core::DEFAULT_MAX_HEADER_LEN;
     let mut bytes = (limit + 1).to_le_bytes().to_vec();
     bytes.extend_from_slice(b"{\"op\":\"list\"");
-    assert_fatal(&server, &bytes, "bad_frame", "length-limit-plus-one");
+    assert_bad_frame_on_a_new_server(&bytes, "length-limit-plus-one");
 }
 
 #[test]
@@ -227,54 +334,42 @@ fn a_header_length_at_the_limit_is_accepted() {
     let (reply, body) = client.read_reply().expect("an echo reply");
     assert_eq!(reply.get("op"), Some(&json!("echo")));
     assert_eq!(body, b"ok");
-    assert_connection_goes_on(&mut client);
-    assert_server_still_serves(&server, "length-at-limit");
+    assert_connection_and_server_go_on(&mut client, &server, "length-at-limit");
 }
 
 #[test]
 fn a_zero_header_length_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
-    assert_fatal(&server, &[0, 0, 0, 0], "bad_frame", "length-zero");
+    assert_bad_frame_on_a_new_server(&[0, 0, 0, 0], "length-zero");
 }
 
 #[test]
 fn an_http_request_on_the_port_gets_bad_frame_and_the_server_still_serves() {
     // "GET " read as a little-endian length is about 540 million: over the limit.
-    let server = Server::start(&[]);
-    assert_fatal(
-        &server,
-        b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
-        "bad_frame",
-        "http",
-    );
+    assert_bad_frame_on_a_new_server(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", "http");
 }
 
 #[test]
 fn an_invalid_utf8_header_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
     let header = b"{\"op\":\"\xff\xfe\"}";
-    assert_fatal(&server, &raw_frame(header, b""), "bad_frame", "not-utf8");
+    assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "not-utf8");
 }
 
 #[test]
 fn an_invalid_json_header_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
     let header = br#"{"op": "list",}"#;
-    assert_fatal(&server, &raw_frame(header, b""), "bad_frame", "not-json");
+    assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "not-json");
 }
 
 #[test]
 fn a_json_array_header_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
     let header = br#"["op", "list"]"#;
-    assert_fatal(&server, &raw_frame(header, b""), "bad_frame", "array");
+    assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "array");
 }
 
 #[test]
 fn a_json_string_header_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
     let header = br#""list""#;
-    assert_fatal(&server, &raw_frame(header, b""), "bad_frame", "string");
+    assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "string");
 }
 
 #[test]
@@ -286,88 +381,49 @@ fn a_json_number_or_null_header_gets_bad_frame_and_the_server_still_serves() {
 
 #[test]
 fn a_negative_size_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
     let header = br#"{"op":"echo","size":-1}"#;
-    assert_fatal(
-        &server,
-        &raw_frame(header, b"x"),
-        "bad_frame",
-        "size-negative",
-    );
+    assert_bad_frame_on_a_new_server(&raw_frame(header, b"x"), "size-negative");
 }
 
 #[test]
 fn a_size_over_the_decoders_limit_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
     let header = format!(
         r#"{{"op":"echo","size":{}}}"#,
         seam_core::DEFAULT_MAX_BODY_LEN + 1
     );
-    assert_fatal(
-        &server,
-        &raw_frame(header.as_bytes(), b"x"),
-        "bad_frame",
-        "size-over-limit",
-    );
+    assert_bad_frame_on_a_new_server(&raw_frame(header.as_bytes(), b"x"), "size-over-limit");
 }
 
 #[test]
 fn a_size_beyond_u64_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
     let header = br#"{"filename":"big.bin","filesize":18446744073709551616}"#;
-    assert_fatal(
-        &server,
-        &raw_frame(header, b""),
-        "bad_frame",
-        "size-beyond-u64",
-    );
+    assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "size-beyond-u64");
 }
 
 #[test]
 fn a_fractional_size_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
     let header = br#"{"op":"echo","size":1.5}"#;
-    assert_fatal(
-        &server,
-        &raw_frame(header, b"x"),
-        "bad_frame",
-        "size-fraction",
-    );
+    assert_bad_frame_on_a_new_server(&raw_frame(header, b"x"), "size-fraction");
 }
 
 #[test]
 fn a_size_given_as_a_string_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
     let header = br#"{"filename":"ten.bin","size":"10"}"#;
-    assert_fatal(
-        &server,
-        &raw_frame(header, b"0123456789"),
-        "bad_frame",
-        "size-string",
-    );
+    let server = assert_bad_frame_on_a_new_server(&raw_frame(header, b"0123456789"), "size-string");
     assert!(!server.root.join("ten.bin").exists());
 }
 
 #[test]
 fn size_fields_that_disagree_get_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
     let header = br#"{"op":"echo","size":3,"len":4}"#;
-    assert_fatal(
-        &server,
-        &raw_frame(header, b"abcd"),
-        "bad_frame",
-        "size-conflict",
-    );
+    assert_bad_frame_on_a_new_server(&raw_frame(header, b"abcd"), "size-conflict");
 }
 
 #[test]
 fn a_length_prefix_cut_short_at_eof_gets_bad_frame_and_the_server_still_serves() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
-    client.send_bytes(&[20, 0]);
-    client.stream.shutdown(Shutdown::Write).unwrap();
-    assert_refused(&mut client, "bad_frame", "a cut prefix");
-    assert!(client.is_closed());
+    assert_cut_short_gets_bad_frame_and_closes(&mut client, &[20, 0], "a cut prefix");
     assert_server_still_serves(&server, "prefix-cut");
 }
 
@@ -375,10 +431,8 @@ fn a_length_prefix_cut_short_at_eof_gets_bad_frame_and_the_server_still_serves()
 fn a_header_cut_short_at_eof_gets_bad_frame_and_the_server_still_serves() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
-    client.send_bytes(&raw_frame(br#"{"op":"list"}"#, b"")[..10]);
-    client.stream.shutdown(Shutdown::Write).unwrap();
-    assert_refused(&mut client, "bad_frame", "a cut header");
-    assert!(client.is_closed());
+    let header = raw_frame(br#"{"op":"list"}"#, b"");
+    assert_cut_short_gets_bad_frame_and_closes(&mut client, &header[..10], "a cut header");
     assert_server_still_serves(&server, "header-cut");
 }
 
@@ -394,8 +448,7 @@ fn a_valid_request_followed_by_garbage_is_answered_then_gets_bad_frame() {
     let (header, body) = client.read_reply().expect("the echo");
     assert_eq!(header.get("op"), Some(&json!("echo")));
     assert_eq!(body, b"hi");
-    assert_refused(&mut client, "bad_frame", "garbage after a good frame");
-    assert!(client.is_closed());
+    assert_refused_and_connection_closes(&mut client, "bad_frame", "garbage after a good frame");
     assert_server_still_serves(&server, "garbage-after-good");
 }
 
@@ -403,20 +456,12 @@ fn a_valid_request_followed_by_garbage_is_answered_then_gets_bad_frame() {
 fn a_put_body_cut_short_at_eof_stores_nothing_under_the_final_name_and_is_logged() {
     let server = Server::start_logged(&[]);
     let mut client = RawClient::connect(server.addr);
-    assert!(matches!(
-        send_put(&mut client, "cut.bin", 1000, false),
-        Some(Reply::Ready { offset: 0, .. })
-    ));
+    start_put(&mut client, "cut.bin", 1000);
     client.send_head(&json!({"op": "put_data", "size": 1000}));
-    client.send_bytes(&[7u8; 400]);
-    client.stream.shutdown(Shutdown::Write).unwrap();
-    assert_refused(&mut client, "bad_frame", "a body cut short");
-    assert!(client.is_closed());
+    assert_cut_short_gets_bad_frame_and_closes(&mut client, &[7u8; 400], "a body cut short");
     assert_nothing_stored(&server, "cut.bin");
     // Only the hidden partial may remain (to resume from), never a visible file.
-    for entry in entries(&server.root) {
-        assert!(entry.starts_with('.'), "left behind: {entry}");
-    }
+    assert_only_hidden_files_left(&server);
     let log = server.log_text();
     assert!(
         log.contains("stream ended") && log.contains("body"),
@@ -430,14 +475,13 @@ fn a_tutorial_body_cut_short_at_eof_stores_nothing_under_the_final_name() {
     let server = Server::start_logged(&[]);
     let mut client = RawClient::connect(server.addr);
     client.send_head(&json!({"cmd": "put", "filename": "tcut.bin", "filesize": 5000}));
-    client.send_bytes(&[1u8; 1234]);
-    client.stream.shutdown(Shutdown::Write).unwrap();
-    assert_refused(&mut client, "bad_frame", "a tutorial body cut short");
-    assert!(client.is_closed());
+    assert_cut_short_gets_bad_frame_and_closes(
+        &mut client,
+        &[1u8; 1234],
+        "a tutorial body cut short",
+    );
     assert_nothing_stored(&server, "tcut.bin");
-    for entry in entries(&server.root) {
-        assert!(entry.starts_with('.'), "left behind: {entry}");
-    }
+    assert_only_hidden_files_left(&server);
     assert!(server.log_text().contains("stream ended"));
     assert_server_still_serves(&server, "tutorial-body-cut");
 }
@@ -451,23 +495,36 @@ fn an_unknown_op_gets_unknown_op_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
     for op in ["format_disk", "PUT", "stored", "error", ""] {
-        client.send_frame(&json!({"op": op, "size": 3}), b"abc");
-        assert_refused(&mut client, "unknown_op", op);
+        assert_frame_refused(
+            &mut client,
+            &json!({"op": op, "size": 3}),
+            b"abc",
+            "unknown_op",
+            op,
+        );
     }
-    assert_connection_goes_on(&mut client);
-    assert_server_still_serves(&server, "unknown-op");
+    assert_connection_and_server_go_on(&mut client, &server, "unknown-op");
 }
 
 #[test]
 fn a_header_with_neither_op_nor_filename_gets_bad_request_and_its_body_is_skipped() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
-    client.send_frame(&json!({"hello": "world", "size": 5}), b"\x04\0\0\0{");
-    assert_refused(&mut client, "bad_request", "no op");
-    client.send_frame(&json!({"cmd": "get", "name": "x"}), b"");
-    assert_refused(&mut client, "bad_request", "a tutorial get");
-    assert_connection_goes_on(&mut client);
-    assert_server_still_serves(&server, "missing-op");
+    assert_frame_refused(
+        &mut client,
+        &json!({"hello": "world", "size": 5}),
+        b"\x04\0\0\0{",
+        "bad_request",
+        "no op",
+    );
+    assert_frame_refused(
+        &mut client,
+        &json!({"cmd": "get", "name": "x"}),
+        b"",
+        "bad_request",
+        "a tutorial get",
+    );
+    assert_connection_and_server_go_on(&mut client, &server, "missing-op");
 }
 
 #[test]
@@ -480,11 +537,15 @@ fn an_op_that_is_not_a_string_gets_bad_request_and_the_connection_goes_on() {
         json!(["put"]),
         json!({"op": "list"}),
     ] {
-        client.send_frame(&json!({"op": op}), b"");
-        assert_refused(&mut client, "bad_request", &op.to_string());
+        assert_frame_refused(
+            &mut client,
+            &json!({"op": op}),
+            b"",
+            "bad_request",
+            &op.to_string(),
+        );
     }
-    assert_connection_goes_on(&mut client);
-    assert_server_still_serves(&server, "op-not-string");
+    assert_connection_and_server_go_on(&mut client, &server, "op-not-string");
 }
 
 #[test]
@@ -501,11 +562,16 @@ fn a_request_with_missing_or_mistyped_fields_gets_bad_request() {
         json!({"op": "delete", "name": null}),
         json!({"op": "exec", "argv": "rm -rf /"}),
     ] {
-        client.send_frame(&header, b"");
-        assert_refused(&mut client, "bad_request", &header.to_string());
+        assert_frame_refused(
+            &mut client,
+            &header,
+            b"",
+            "bad_request",
+            &header.to_string(),
+        );
     }
     assert_connection_goes_on(&mut client);
-    assert!(entries(&server.root).is_empty());
+    assert_root_is_empty(&server);
     assert_server_still_serves(&server, "bad-fields");
 }
 
@@ -517,10 +583,12 @@ fn a_put_total_over_max_upload_gets_too_large_and_the_connection_goes_on() {
     assert_refused_reply(
         send_put(&mut client, "big.bin", 100_001, false),
         "too_large",
+        "one byte over",
     );
     assert_refused_reply(
         send_put(&mut client, "big.bin", u64::MAX, true),
         "too_large",
+        "u64::MAX",
     );
     assert_connection_goes_on(&mut client);
     assert_nothing_stored(&server, "big.bin");
@@ -532,18 +600,16 @@ fn a_tutorial_upload_over_max_upload_gets_too_large_and_its_body_is_skipped() {
     let server = Server::start(&["--max-upload", "100000"]);
     let mut client = RawClient::connect(server.addr);
     let body = vec![9u8; 100_001];
-    client.send_frame(
+    assert_frame_refused(
+        &mut client,
         &json!({"cmd": "put", "filename": "huge.bin", "filesize": body.len()}),
         &body,
+        "too_large",
+        "a tutorial upload over the limit",
     );
-    assert_refused(&mut client, "too_large", "a tutorial upload over the limit");
     assert_connection_goes_on(&mut client);
     assert_nothing_stored(&server, "huge.bin");
-    assert!(
-        entries(&server.root).is_empty(),
-        "{:?}",
-        entries(&server.root)
-    );
+    assert_root_is_empty(&server);
     assert_server_still_serves(&server, "tutorial-too-large");
 }
 
@@ -552,15 +618,8 @@ fn an_md5_mismatch_on_put_end_stores_nothing_and_discards_the_partial() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
     let data = b"the bytes that were sent";
-    assert!(matches!(
-        send_put(&mut client, "m.bin", data.len() as u64, false),
-        Some(Reply::Ready { offset: 0, .. })
-    ));
-    client.send_frame(&json!({"op": "put_data", "size": data.len()}), data);
-    client.send_frame(
-        &json!({"op": "put_end", "md5": md5_hex(b"other bytes")}),
-        b"",
-    );
+    start_put(&mut client, "m.bin", data.len() as u64);
+    send_data_and_put_end(&mut client, data, &md5_hex(b"other bytes"));
     assert_refused(&mut client, "md5_mismatch", "a wrong MD5");
     assert_nothing_stored(&server, "m.bin");
     assert!(
@@ -581,18 +640,22 @@ fn an_md5_mismatch_on_put_end_stores_nothing_and_discards_the_partial() {
 fn put_data_with_the_wrong_size_gets_offset_mismatch_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
-    assert!(matches!(
-        send_put(&mut client, "w.bin", 10, false),
-        Some(Reply::Ready { offset: 0, .. })
-    ));
-    client.send_frame(&json!({"op": "put_data", "size": 12}), b"twelve bytes");
-    assert_refused(&mut client, "offset_mismatch", "put_data too long");
-    assert!(matches!(
-        send_put(&mut client, "w.bin", 10, false),
-        Some(Reply::Ready { offset: 0, .. })
-    ));
-    client.send_frame(&json!({"op": "put_data", "size": 3}), b"abc");
-    assert_refused(&mut client, "offset_mismatch", "put_data too short");
+    start_put(&mut client, "w.bin", 10);
+    assert_frame_refused(
+        &mut client,
+        &json!({"op": "put_data", "size": 12}),
+        b"twelve bytes",
+        "offset_mismatch",
+        "put_data too long",
+    );
+    start_put(&mut client, "w.bin", 10);
+    assert_frame_refused(
+        &mut client,
+        &json!({"op": "put_data", "size": 3}),
+        b"abc",
+        "offset_mismatch",
+        "put_data too short",
+    );
     assert_connection_goes_on(&mut client);
     assert_nothing_stored(&server, "w.bin");
     assert_server_still_serves(&server, "put-data-size");
@@ -602,12 +665,22 @@ fn put_data_with_the_wrong_size_gets_offset_mismatch_and_the_connection_goes_on(
 fn put_end_or_put_data_without_put_gets_bad_request_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
-    client.send_frame(&json!({"op": "put_end", "md5": md5_hex(b"")}), b"");
-    assert_refused(&mut client, "bad_request", "put_end without put");
-    client.send_frame(&json!({"op": "put_data", "size": 4}), b"data");
-    assert_refused(&mut client, "bad_request", "put_data without put");
+    assert_frame_refused(
+        &mut client,
+        &json!({"op": "put_end", "md5": md5_hex(b"")}),
+        b"",
+        "bad_request",
+        "put_end without put",
+    );
+    assert_frame_refused(
+        &mut client,
+        &json!({"op": "put_data", "size": 4}),
+        b"data",
+        "bad_request",
+        "put_data without put",
+    );
     assert_connection_goes_on(&mut client);
-    assert!(entries(&server.root).is_empty());
+    assert_root_is_empty(&server);
     assert_server_still_serves(&server, "put-end-alone");
 }
 
@@ -615,12 +688,14 @@ fn put_end_or_put_data_without_put_gets_bad_request_and_the_connection_goes_on()
 fn a_put_followed_by_another_request_instead_of_put_data_gets_bad_request() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
-    assert!(matches!(
-        send_put(&mut client, "p.bin", 4, false),
-        Some(Reply::Ready { .. })
-    ));
-    client.send_frame(&json!({"op": "echo", "size": 4}), b"data");
-    assert_refused(&mut client, "bad_request", "echo instead of put_data");
+    start_put(&mut client, "p.bin", 4);
+    assert_frame_refused(
+        &mut client,
+        &json!({"op": "echo", "size": 4}),
+        b"data",
+        "bad_request",
+        "echo instead of put_data",
+    );
     assert_connection_goes_on(&mut client);
     assert_nothing_stored(&server, "p.bin");
     assert_server_still_serves(&server, "put-then-other");
@@ -633,19 +708,11 @@ fn every_path_traversal_name_is_refused_by_put_with_bad_name() {
     let mut client = RawClient::connect(server.addr);
     for name in forbidden_names() {
         let reply = send_put(&mut client, &name, 3, true);
-        assert_eq!(error_code(&reply), "bad_name", "put {name:?}: {reply:?}");
+        assert_refused_reply(reply, "bad_name", &format!("put {name:?}"));
     }
     assert_connection_goes_on(&mut client);
-    assert!(
-        entries(&server.root).is_empty(),
-        "{:?}",
-        entries(&server.root)
-    );
-    assert_eq!(
-        entries(server.dir.path()),
-        ["root"],
-        "written outside the root"
-    );
+    assert_root_is_empty(&server);
+    assert_nothing_written_outside_the_root(&server);
     assert_eq!(std::fs::read("/etc/passwd").ok(), passwd_before);
     assert_server_still_serves(&server, "put-traversal");
 }
@@ -663,8 +730,7 @@ fn every_path_traversal_name_is_refused_by_get_with_bad_name() {
     for name in forbidden_names() {
         assert_error_frame(send_get(&mut client, &name, 0), "bad_name", &name);
     }
-    assert_connection_goes_on(&mut client);
-    assert_server_still_serves(&server, "get-traversal");
+    assert_connection_and_server_go_on(&mut client, &server, "get-traversal");
 }
 
 #[test]
@@ -675,8 +741,7 @@ fn every_path_traversal_name_is_refused_by_delete_with_bad_name() {
     std::fs::write(server.root.join(partial_name("victim")), b"partial").unwrap();
     let mut client = RawClient::connect(server.addr);
     for name in forbidden_names() {
-        client.send_frame(&json!({"op": "delete", "name": name}), b"");
-        assert_refused(&mut client, "bad_name", &name);
+        assert_delete_refused(&mut client, &name, "bad_name", &name);
     }
     assert_connection_goes_on(&mut client);
     assert!(server.dir.join("x").exists());
@@ -697,9 +762,7 @@ fn a_name_of_exactly_240_bytes_is_accepted() {
             ),
             "{name}"
         );
-        let (header, body) = send_get(&mut client, &name, 0).expect("a file reply");
-        assert_eq!(header.get("op"), Some(&json!("file")));
-        assert_eq!(body, b"long name");
+        assert_file_frame(send_get(&mut client, &name, 0), b"long name");
         assert!(matches!(client.reply(), Some(Reply::FileEnd { .. })));
     }
     assert_server_still_serves(&server, "name-240");
@@ -718,26 +781,28 @@ fn a_symlink_out_of_the_root_is_not_served_by_get() {
         assert_error_frame(send_get(&mut client, name, 0), "bad_name", name);
     }
     assert!(!listed_names(&server).contains(&"link".to_string()));
-    assert_connection_goes_on(&mut client);
-    assert_server_still_serves(&server, "symlink-get");
+    assert_connection_and_server_go_on(&mut client, &server, "symlink-get");
 }
 
 #[cfg(unix)]
 #[test]
 fn a_put_over_a_symlink_does_not_write_through_it() {
     let server = Server::start(&[]);
-    let outside = server.dir.join("target.txt");
-    std::fs::write(&outside, b"original").unwrap();
     let link = server.root.join("link");
-    std::os::unix::fs::symlink(&outside, &link).unwrap();
+    let outside = plant_a_symlink_to_an_outside_file(&server, &link);
     let mut client = RawClient::connect(server.addr);
     for force in [false, true] {
         let reply = put_file(&mut client, "link", b"overwritten", force);
-        assert_eq!(error_code(&reply), "bad_name", "force {force}: {reply:?}");
+        assert_refused_reply(reply, "bad_name", &format!("force {force}"));
     }
     // A tutorial-style upload to the same name is refused too.
-    client.send_frame(&json!({"filename": "link", "size": 11}), b"overwritten");
-    assert_refused(&mut client, "bad_name", "tutorial upload over a symlink");
+    assert_frame_refused(
+        &mut client,
+        &json!({"filename": "link", "size": 11}),
+        b"overwritten",
+        "bad_name",
+        "tutorial upload over a symlink",
+    );
     assert_connection_goes_on(&mut client);
     assert_eq!(std::fs::read(&outside).unwrap(), b"original");
     assert!(std::fs::symlink_metadata(&link)
@@ -751,20 +816,22 @@ fn a_put_over_a_symlink_does_not_write_through_it() {
 #[test]
 fn a_symlink_planted_at_the_partial_name_is_not_written_through() {
     let server = Server::start(&[]);
-    let outside = server.dir.join("target.txt");
-    std::fs::write(&outside, b"original").unwrap();
-    std::os::unix::fs::symlink(&outside, server.root.join(partial_name("up.bin"))).unwrap();
+    let outside =
+        plant_a_symlink_to_an_outside_file(&server, &server.root.join(partial_name("up.bin")));
     let mut client = RawClient::connect(server.addr);
     for resume in [false, true] {
-        client.send_frame(
+        assert_frame_refused(
+            &mut client,
             &json!({"op": "put", "name": "up.bin", "total": 11, "resume": resume}),
             b"",
+            "bad_name",
+            "put onto a planted partial",
         );
-        assert_refused(&mut client, "bad_name", "put onto a planted partial");
     }
-    client.send_frame(&json!({"filename": "up.bin", "size": 11}), b"overwritten");
-    assert_refused(
+    assert_frame_refused(
         &mut client,
+        &json!({"filename": "up.bin", "size": 11}),
+        b"overwritten",
         "bad_name",
         "tutorial upload onto a planted partial",
     );
@@ -778,13 +845,10 @@ fn a_symlink_planted_at_the_partial_name_is_not_written_through() {
 #[test]
 fn a_delete_of_a_symlink_does_not_delete_its_target() {
     let server = Server::start(&[]);
-    let outside = server.dir.join("target.txt");
-    std::fs::write(&outside, b"original").unwrap();
     let link = server.root.join("link");
-    std::os::unix::fs::symlink(&outside, &link).unwrap();
+    let outside = plant_a_symlink_to_an_outside_file(&server, &link);
     let mut client = RawClient::connect(server.addr);
-    client.send_frame(&json!({"op": "delete", "name": "link"}), b"");
-    assert_refused(&mut client, "bad_name", "delete a symlink");
+    assert_delete_refused(&mut client, "link", "bad_name", "delete a symlink");
     assert_connection_goes_on(&mut client);
     assert_eq!(std::fs::read(&outside).unwrap(), b"original");
     assert!(std::fs::symlink_metadata(&link).is_ok());
@@ -806,9 +870,8 @@ fn a_fifo_or_folder_in_the_root_is_neither_served_replaced_nor_deleted() {
         // A get must not open the FIFO (that would block until a writer comes).
         assert_error_frame(send_get(&mut client, name, 0), "bad_name", name);
         let reply = put_file(&mut client, name, b"data", true);
-        assert_eq!(error_code(&reply), "bad_name", "put {name}: {reply:?}");
-        client.send_frame(&json!({"op": "delete", "name": name}), b"");
-        assert_refused(&mut client, "bad_name", name);
+        assert_refused_reply(reply, "bad_name", &format!("put {name}"));
+        assert_delete_refused(&mut client, name, "bad_name", name);
     }
     assert_connection_goes_on(&mut client);
     assert!(server.root.join("folder").is_dir());
@@ -822,18 +885,15 @@ fn a_get_of_a_missing_file_gets_not_found_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
     assert_error_frame(send_get(&mut client, "missing.bin", 0), "not_found", "get");
-    assert_connection_goes_on(&mut client);
-    assert_server_still_serves(&server, "get-missing");
+    assert_connection_and_server_go_on(&mut client, &server, "get-missing");
 }
 
 #[test]
 fn a_delete_of_a_missing_file_gets_not_found_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
-    client.send_frame(&json!({"op": "delete", "name": "missing.bin"}), b"");
-    assert_refused(&mut client, "not_found", "delete");
-    assert_connection_goes_on(&mut client);
-    assert_server_still_serves(&server, "delete-missing");
+    assert_delete_refused(&mut client, "missing.bin", "not_found", "delete");
+    assert_connection_and_server_go_on(&mut client, &server, "delete-missing");
 }
 
 #[test]
@@ -843,10 +903,11 @@ fn a_put_of_an_existing_name_gets_exists_without_force_and_replaces_it_with_forc
     std::fs::write(&path, b"old content").unwrap();
     let mut client = RawClient::connect(server.addr);
     let reply = put_file(&mut client, "there.txt", b"new content!", false);
-    assert_eq!(error_code(&reply), "exists", "{reply:?}");
-    client.send_frame(&json!({"filename": "there.txt", "size": 3}), b"new");
-    assert_refused(
+    assert_refused_reply(reply, "exists", "put without force");
+    assert_frame_refused(
         &mut client,
+        &json!({"filename": "there.txt", "size": 3}),
+        b"new",
         "exists",
         "tutorial upload over an existing file",
     );
@@ -876,16 +937,13 @@ fn a_get_with_an_offset_beyond_the_file_gets_offset_mismatch() {
         );
     }
     // At the very end: an empty body, and the whole file's MD5.
-    let (header, body) = send_get(&mut client, "ten.bin", 10).expect("a file reply");
-    assert_eq!(header.get("op"), Some(&json!("file")));
+    let header = assert_file_frame(send_get(&mut client, "ten.bin", 10), b"");
     assert_eq!(header.get("size"), Some(&json!(0)));
-    assert!(body.is_empty());
     match client.reply() {
         Some(Reply::FileEnd { md5 }) => assert_eq!(md5, md5_hex(b"0123456789")),
         other => panic!("expected file_end, got {other:?}"),
     }
-    assert_connection_goes_on(&mut client);
-    assert_server_still_serves(&server, "get-offset");
+    assert_connection_and_server_go_on(&mut client, &server, "get-offset");
 }
 
 #[test]
@@ -894,8 +952,13 @@ fn an_exec_request_gets_exec_denied_and_the_connection_goes_on() {
     let mut client = RawClient::connect(server.addr);
     let marker = server.root.join("pwned");
     let argv = ["touch", marker.to_str().unwrap()];
-    client.send_frame(&json!({"op": "exec", "argv": argv}), b"");
-    assert_refused(&mut client, "exec_denied", "exec");
+    assert_frame_refused(
+        &mut client,
+        &json!({"op": "exec", "argv": argv}),
+        b"",
+        "exec_denied",
+        "exec",
+    );
     assert_connection_goes_on(&mut client);
     assert!(!marker.exists(), "the command ran");
     assert_server_still_serves(&server, "exec");
@@ -907,17 +970,17 @@ fn two_uploads_of_the_same_name_at_once_get_in_use() {
     let mut first = RawClient::connect(server.addr);
     let mut second = RawClient::connect(server.addr);
     let data = b"first writer wins";
-    assert!(matches!(
-        send_put(&mut first, "same.bin", data.len() as u64, false),
-        Some(Reply::Ready { .. })
-    ));
-    let reply = send_put(&mut second, "same.bin", 5, false);
-    assert_eq!(error_code(&reply), "in_use", "{reply:?}");
-    second.send_frame(&json!({"filename": "same.bin", "size": 5}), b"other");
-    assert_refused(&mut second, "in_use", "tutorial upload of a name in use");
+    start_put(&mut first, "same.bin", data.len() as u64);
+    assert_refused_reply(send_put(&mut second, "same.bin", 5, false), "in_use", "put");
+    assert_frame_refused(
+        &mut second,
+        &json!({"filename": "same.bin", "size": 5}),
+        b"other",
+        "in_use",
+        "tutorial upload of a name in use",
+    );
     assert_connection_goes_on(&mut second);
-    first.send_frame(&json!({"op": "put_data", "size": data.len()}), data);
-    first.send_frame(&json!({"op": "put_end", "md5": md5_hex(data)}), b"");
+    send_data_and_put_end(&mut first, data, &md5_hex(data));
     assert!(matches!(first.reply(), Some(Reply::Stored { .. })));
     assert_eq!(std::fs::read(server.root.join("same.bin")).unwrap(), data);
     assert_server_still_serves(&server, "in-use");
@@ -956,11 +1019,7 @@ fn a_tutorial_upload_with_a_bad_filename_gets_bad_name_and_the_next_frame_is_ser
         std::fs::read(server.root.join("good.txt")).unwrap(),
         b"good"
     );
-    assert_eq!(
-        entries(server.dir.path()),
-        ["root"],
-        "written outside the root"
-    );
+    assert_nothing_written_outside_the_root(&server);
     assert_eq!(entries(&server.root), ["good.txt"]);
     assert_server_still_serves(&server, "tutorial-bad-name");
 }
@@ -970,8 +1029,13 @@ fn a_tutorial_upload_whose_filename_is_not_a_string_gets_bad_request() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
     for filename in [json!(5), json!(null), json!(["a"])] {
-        client.send_frame(&json!({"filename": filename, "size": 3}), b"abc");
-        assert_refused(&mut client, "bad_request", &filename.to_string());
+        assert_frame_refused(
+            &mut client,
+            &json!({"filename": filename, "size": 3}),
+            b"abc",
+            "bad_request",
+            &filename.to_string(),
+        );
     }
     client.send_frame(
         &json!({"action": "put", "filename": "ok.txt", "len": 2}),
@@ -992,15 +1056,12 @@ fn a_wrong_token_gets_unauthorized_and_the_connection_closes() {
     for token in ["wrong", "s3cre", "s3cret ", ""] {
         let mut client = RawClient::connect(server.addr);
         client.send_frame(&json!({"op": "hello", "token": token}), b"");
-        assert_refused(&mut client, "unauthorized", token);
-        assert!(client.is_closed(), "open after the wrong token {token:?}");
+        assert_refused_and_connection_closes(&mut client, "unauthorized", token);
     }
     // The right token on a raw connection works.
     let mut client = RawClient::connect(server.addr);
-    client.send_frame(&json!({"op": "hello", "token": "s3cret"}), b"");
-    assert!(matches!(client.reply(), Some(Reply::Welcome { .. })));
-    assert_connection_goes_on(&mut client);
-    assert_server_still_serves(&server, "wrong-token");
+    assert_hello_welcomed(&mut client, &json!({"op": "hello", "token": "s3cret"}));
+    assert_connection_and_server_go_on(&mut client, &server, "wrong-token");
 }
 
 #[test]
@@ -1008,8 +1069,7 @@ fn a_missing_token_gets_unauthorized_and_the_connection_closes() {
     let server = Server::start(&["--token", "s3cret"]);
     let mut client = RawClient::connect(server.addr);
     client.send_frame(&json!({"op": "hello", "client": "no token"}), b"");
-    assert_refused(&mut client, "unauthorized", "hello without a token");
-    assert!(client.is_closed());
+    assert_refused_and_connection_closes(&mut client, "unauthorized", "hello without a token");
     // The real client without --token is refused the same way.
     let output = server.client(&["ls"]);
     assert!(!output.status.success());
@@ -1026,21 +1086,15 @@ fn a_request_before_hello_on_a_server_with_a_token_gets_unauthorized_and_stores_
     let server = Server::start(&["--token", "s3cret"]);
     let mut client = RawClient::connect(server.addr);
     client.send_frame(&json!({"op": "put", "name": "sneaky.bin", "total": 3}), b"");
-    assert_refused(&mut client, "unauthorized", "put before hello");
-    assert!(client.is_closed());
+    assert_refused_and_connection_closes(&mut client, "unauthorized", "put before hello");
     let mut client = RawClient::connect(server.addr);
     client.send_frame(&json!({"filename": "sneaky.txt", "size": 5}), b"hello");
-    assert_refused(
+    assert_refused_and_connection_closes(
         &mut client,
         "unauthorized",
         "tutorial upload without a token",
     );
-    assert!(client.is_closed());
-    assert!(
-        entries(&server.root).is_empty(),
-        "{:?}",
-        entries(&server.root)
-    );
+    assert_root_is_empty(&server);
     assert_server_still_serves(&server, "before-hello");
 }
 
@@ -1068,16 +1122,12 @@ fn an_idle_connection_gets_idle_timeout_then_is_closed() {
 fn a_body_that_stalls_past_the_idle_timeout_gets_idle_timeout_and_stores_nothing() {
     let server = Server::start(&["--idle-timeout", "1"]);
     let mut client = RawClient::connect(server.addr);
-    assert!(matches!(
-        send_put(&mut client, "slow.bin", 100, false),
-        Some(Reply::Ready { .. })
-    ));
+    start_put(&mut client, "slow.bin", 100);
     client.send_head(&json!({"op": "put_data", "size": 100}));
     client.send_bytes(&[5u8; 10]);
     let started = Instant::now();
-    assert_refused(&mut client, "idle_timeout", "a stalled body");
+    assert_refused_and_connection_closes(&mut client, "idle_timeout", "a stalled body");
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(client.is_closed());
     assert_nothing_stored(&server, "slow.bin");
     // The name is free again: the stalled upload released it.
     let mut client = RawClient::connect(server.addr);
@@ -1094,12 +1144,10 @@ fn a_connection_over_max_conns_gets_busy_and_the_others_go_on() {
     let mut first = RawClient::connect(server.addr);
     let mut second = RawClient::connect(server.addr);
     for client in [&mut first, &mut second] {
-        client.send_frame(&json!({"op": "hello", "client": "holder"}), b"");
-        assert!(matches!(client.reply(), Some(Reply::Welcome { .. })));
+        assert_hello_welcomed(client, &json!({"op": "hello", "client": "holder"}));
     }
     let mut third = RawClient::connect(server.addr);
-    assert_refused(&mut third, "busy", "a third connection");
-    assert!(third.is_closed());
+    assert_refused_and_connection_closes(&mut third, "busy", "a third connection");
     assert_connection_goes_on(&mut first);
     assert_connection_goes_on(&mut second);
     drop(first);
@@ -1115,9 +1163,8 @@ fn a_60_kb_name_within_the_header_limit_gets_bad_name_not_bad_frame() {
     let mut client = RawClient::connect(server.addr);
     let name = "x".repeat(60_000);
     let reply = send_put(&mut client, &name, 1, false);
-    assert_eq!(error_code(&reply), "bad_name", "{reply:?}");
-    assert_connection_goes_on(&mut client);
-    assert_server_still_serves(&server, "huge-name");
+    assert_refused_reply(reply, "bad_name", "a 60 kB name");
+    assert_connection_and_server_go_on(&mut client, &server, "huge-name");
 }
 
 #[test]
@@ -1129,8 +1176,7 @@ fn a_client_that_stops_reading_a_download_is_dropped_after_the_idle_timeout() {
     stuck.send_frame(&json!({"op": "get", "name": "big.bin"}), b"");
     // The stuck client reads nothing; its slot must come free once the writes stall for
     // the idle timeout, or one such client per slot would lock everybody out.
-    std::thread::sleep(Duration::from_millis(200));
-    wait_for_a_free_slot(&server);
+    wait_until_the_stuck_client_is_dropped(&server);
     drop(stuck);
     wait_for_a_free_slot(&server);
     assert_server_still_serves(&server, "stuck-reader");
@@ -1157,8 +1203,7 @@ fn a_client_that_sends_an_echo_but_never_reads_it_is_dropped_after_the_idle_time
             }
         }
     });
-    std::thread::sleep(Duration::from_millis(200));
-    wait_for_a_free_slot(&server);
+    wait_until_the_stuck_client_is_dropped(&server);
     sender.join().unwrap();
     drop(stuck);
     wait_for_a_free_slot(&server);

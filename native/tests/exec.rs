@@ -5,7 +5,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{error_code, seam, RawClient, Server};
@@ -20,18 +20,59 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Runs `seam exec -- argv...` against the server.
-fn exec(server: &Server, argv: &[&str]) -> Output {
+/// `seam exec --server <server> <flags> -- argv...`, ready to run.
+fn exec_command(server: &Server, flags: &[&str], argv: &[&str]) -> Command {
     // `--server` must come before `--`: the harness's `client` puts it last.
-    seam()
+    let mut command = seam();
+    command
         .arg("exec")
         .arg("--server")
         .arg(server.addr_arg())
+        .args(flags)
         .arg("--")
         .args(argv)
+        .env_remove("SEAM_TOKEN");
+    command
+}
+
+/// Runs `seam exec -- argv...` against the server.
+fn exec(server: &Server, argv: &[&str]) -> Output {
+    exec_command(server, &[], argv).output().expect("seam runs")
+}
+
+/// Checks the client exited with `code`, showing its stderr if not.
+fn assert_exit_code(output: &Output, code: i32) {
+    assert_eq!(output.status.code(), Some(code), "{}", stderr(output));
+}
+
+/// Checks the client's stderr contains `needle`, showing it if not.
+fn assert_stderr_contains(output: &Output, needle: &str) {
+    assert!(stderr(output).contains(needle), "{}", stderr(output));
+}
+
+/// Checks the client exited with 5 and said `exec_denied`; `what` names the case.
+fn assert_exec_denied(output: &Output, what: &str) {
+    assert_eq!(output.status.code(), Some(5), "{what}: {}", stderr(output));
+    assert!(
+        stderr(output).contains("exec_denied"),
+        "{what}: {}",
+        stderr(output)
+    );
+}
+
+/// Runs `seam serve` with a fresh root and these flags, expects it to refuse to start,
+/// and checks its stderr names `needle`.
+fn assert_serve_refuses_to_start(label: &str, listen: &str, flags: &[&str], needle: &str) {
+    let dir = common::TempDir::new(label);
+    let output = seam()
+        .args(["serve", "--listen", listen, "--root"])
+        .arg(dir.join("root"))
+        .args(flags)
         .env_remove("SEAM_TOKEN")
         .output()
-        .expect("seam runs")
+        .expect("seam runs");
+    assert!(!output.status.success());
+    assert_stderr_contains(&output, needle);
 }
 
 /// Whether a process is gone (or a zombie nobody needs to wait for any more).
@@ -55,6 +96,21 @@ fn wait_until_gone(pid: u32, within: Duration) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Starts, on a raw connection, a shell that prints its pid then sleeps; returns the pid.
+fn start_a_sleeping_shell(client: &mut RawClient) -> u32 {
+    client.send_frame(
+        &json!({"op": "exec", "argv": ["sh", "-c", "echo $$; exec sleep 30"]}),
+        b"",
+    );
+    let (_, body) = client.read_reply().expect("the pid comes back");
+    String::from_utf8(body).unwrap().trim().parse().unwrap()
+}
+
+/// Checks the final reply of an exec is `exit` with this code and signal.
+fn assert_exit_reply(last: Reply, code: Option<i32>, signal: Option<i32>) {
+    assert_eq!(last, Reply::Exit { code, signal });
 }
 
 /// Every frame of an exec, read with a raw client: (stdout, stderr, the final reply).
@@ -81,12 +137,7 @@ fn raw_exec(client: &mut RawClient, argv: &[&str]) -> (Vec<u8>, Vec<u8>, Reply) 
 fn exec_is_refused_when_the_server_allows_nothing() {
     let server = Server::start(&[]);
     let output = exec(&server, &["echo", "hi"]);
-    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("exec_denied"),
-        "{}",
-        stderr(&output)
-    );
+    assert_exec_denied(&output, "nothing allowed");
     assert!(stdout(&output).is_empty());
 }
 
@@ -94,7 +145,7 @@ fn exec_is_refused_when_the_server_allows_nothing() {
 fn only_programs_named_exactly_as_allowed_run() {
     let server = Server::start(&["--allow-exec", "echo"]);
     let allowed = exec(&server, &["echo", "allowed"]);
-    assert_eq!(allowed.status.code(), Some(0), "{}", stderr(&allowed));
+    assert_exit_code(&allowed, 0);
     assert_eq!(stdout(&allowed), "allowed\n");
     for argv in [
         &["ls"][..],
@@ -103,18 +154,7 @@ fn only_programs_named_exactly_as_allowed_run() {
         &["echo "],
         &[""],
     ] {
-        let output = exec(&server, argv);
-        assert_eq!(
-            output.status.code(),
-            Some(5),
-            "{argv:?}: {}",
-            stderr(&output)
-        );
-        assert!(
-            stderr(&output).contains("exec_denied"),
-            "{argv:?}: {}",
-            stderr(&output)
-        );
+        assert_exec_denied(&exec(&server, argv), &format!("{argv:?}"));
     }
 }
 
@@ -122,25 +162,18 @@ fn only_programs_named_exactly_as_allowed_run() {
 fn an_allowed_path_runs_that_file_and_must_be_named_as_that_path() {
     let server = Server::start(&["--allow-exec", "/bin/echo"]);
     let output = exec(&server, &["/bin/echo", "by path"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_exit_code(&output, 0);
     assert_eq!(stdout(&output), "by path\n");
     assert_eq!(exec(&server, &["echo", "x"]).status.code(), Some(5));
 }
 
 #[test]
 fn a_server_whose_allow_list_names_a_missing_program_does_not_start() {
-    let dir = common::TempDir::new("missing-program");
-    let output = seam()
-        .args(["serve", "--listen", "127.0.0.1:0", "--root"])
-        .arg(dir.join("root"))
-        .args(["--allow-exec", "echo", "no-such-program-seam-test"])
-        .output()
-        .expect("seam runs");
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("no-such-program-seam-test"),
-        "{}",
-        stderr(&output)
+    assert_serve_refuses_to_start(
+        "missing-program",
+        "127.0.0.1:0",
+        &["--allow-exec", "echo", "no-such-program-seam-test"],
+        "no-such-program-seam-test",
     );
 }
 
@@ -160,16 +193,10 @@ fn stdout_and_stderr_come_back_apart_and_the_exit_code_is_returned() {
 fn a_command_killed_by_a_signal_gives_128_plus_the_signal() {
     let server = Server::start(&["--allow-exec", "sh"]);
     let output = exec(&server, &["sh", "-c", "kill -TERM $$"]);
-    assert_eq!(output.status.code(), Some(128 + 15), "{}", stderr(&output));
+    assert_exit_code(&output, 128 + 15);
     let mut client = RawClient::connect(server.addr);
     let (_, _, last) = raw_exec(&mut client, &["sh", "-c", "kill -KILL $$"]);
-    assert_eq!(
-        last,
-        Reply::Exit {
-            code: None,
-            signal: Some(9)
-        }
-    );
+    assert_exit_reply(last, None, Some(9));
 }
 
 #[test]
@@ -187,7 +214,7 @@ fn shell_metacharacters_are_plain_arguments() {
         "\\n",
     ];
     let output = exec(&server, &[&["echo"][..], &tricky].concat());
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_exit_code(&output, 0);
     assert_eq!(stdout(&output), format!("{}\n", tricky.join(" ")));
     // The command ran in the served folder, and none of those touched anything there.
     let names: Vec<_> = std::fs::read_dir(&server.root)
@@ -210,7 +237,7 @@ fn the_command_runs_in_the_served_folder_with_a_minimal_environment() {
             "ls; echo \"log=${RUST_LOG:-unset} path=${PATH:+set}\"",
         ],
     );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_exit_code(&output, 0);
     assert_eq!(stdout(&output), "here.txt\nlog=unset path=set\n");
 }
 
@@ -223,25 +250,21 @@ fn output_streams_back_in_order_as_it_is_produced() {
     let (out, err, last) = raw_exec(&mut client, &["sh", "-c", script]);
     assert_eq!(out, b"out1\nout2\nout3\nout4\nout5\nlate\n");
     assert_eq!(err, b"err1\nerr2\nerr3\nerr4\nerr5\n");
-    assert_eq!(
-        last,
-        Reply::Exit {
-            code: Some(0),
-            signal: None
-        }
-    );
+    assert_exit_reply(last, Some(0), None);
 }
 
 #[test]
 fn a_long_command_shows_its_first_output_at_once() {
     let server = Server::start(&["--allow-exec", "sh"]);
     let started = Instant::now();
-    let mut child = seam()
-        .args(["exec", "--server", &server.addr_arg(), "--"])
-        .args(["sh", "-c", "echo first; sleep 3; echo second"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("seam exec starts");
+    let mut child = exec_command(
+        &server,
+        &[],
+        &["sh", "-c", "echo first; sleep 3; echo second"],
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .expect("seam exec starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     lines.read_line(&mut first).unwrap();
@@ -273,12 +296,8 @@ fn a_command_past_its_time_limit_is_killed_with_a_timeout_error() {
     let output = exec(&server, &["sh", "-c", "echo before; sleep 30"]);
     assert_eq!(output.status.code(), Some(5));
     assert_eq!(stdout(&output), "before\n");
-    assert!(stderr(&output).contains("(timeout)"), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("time limit"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_contains(&output, "(timeout)");
+    assert_stderr_contains(&output, "time limit");
 }
 
 #[test]
@@ -292,25 +311,16 @@ fn a_command_over_the_output_cap_is_killed_with_an_output_limit_error() {
             "while :; do echo 0123456789012345678901234567890123456789; done",
         ],
     );
-    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert_exit_code(&output, 5);
     assert_eq!(output.stdout.len(), 1000, "exactly the cap is passed on");
-    assert!(
-        stderr(&output).contains("(output_limit)"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_contains(&output, "(output_limit)");
 }
 
 #[test]
 fn the_command_is_killed_when_its_client_goes_away() {
     let server = Server::start(&["--allow-exec", "sh"]);
     let mut client = RawClient::connect(server.addr);
-    client.send_frame(
-        &json!({"op": "exec", "argv": ["sh", "-c", "echo $$; exec sleep 30"]}),
-        b"",
-    );
-    let (_, body) = client.read_reply().expect("the pid comes back");
-    let pid: u32 = String::from_utf8(body).unwrap().trim().parse().unwrap();
+    let pid = start_a_sleeping_shell(&mut client);
     assert!(!process_gone(pid));
     drop(client);
     wait_until_gone(pid, Duration::from_secs(5));
@@ -359,12 +369,7 @@ fn a_malformed_exec_request_is_refused_and_the_connection_goes_on() {
 fn a_running_command_is_killed_when_the_server_shuts_down() {
     let mut server = Server::start(&["--allow-exec", "sh"]);
     let mut client = RawClient::connect(server.addr);
-    client.send_frame(
-        &json!({"op": "exec", "argv": ["sh", "-c", "echo $$; exec sleep 30"]}),
-        b"",
-    );
-    let (_, body) = client.read_reply().expect("the pid comes back");
-    let pid: u32 = String::from_utf8(body).unwrap().trim().parse().unwrap();
+    let pid = start_a_sleeping_shell(&mut client);
     let started = Instant::now();
     server.terminate();
     assert!(
@@ -378,16 +383,12 @@ fn a_running_command_is_killed_when_the_server_shuts_down() {
 
 #[test]
 fn exec_on_a_public_address_needs_a_token_even_when_insecure() {
-    let dir = common::TempDir::new("exec-public");
-    let output = seam()
-        .args(["serve", "--listen", "0.0.0.0:0", "--insecure", "--root"])
-        .arg(dir.join("root"))
-        .args(["--allow-exec", "echo"])
-        .env_remove("SEAM_TOKEN")
-        .output()
-        .expect("seam runs");
-    assert!(!output.status.success());
-    assert!(stderr(&output).contains("--token"), "{}", stderr(&output));
+    assert_serve_refuses_to_start(
+        "exec-public",
+        "0.0.0.0:0",
+        &["--insecure", "--allow-exec", "echo"],
+        "--token",
+    );
 }
 
 #[test]
@@ -395,23 +396,10 @@ fn exec_with_a_token_runs_for_a_client_that_has_it() {
     let server = Server::start(&["--allow-exec", "echo", "--token", "s3cret"]);
     let without = exec(&server, &["echo", "x"]);
     assert_eq!(without.status.code(), Some(5));
-    assert!(
-        stderr(&without).contains("unauthorized"),
-        "{}",
-        stderr(&without)
-    );
-    let with = seam()
-        .args([
-            "exec",
-            "--server",
-            &server.addr_arg(),
-            "--token",
-            "s3cret",
-            "--",
-        ])
-        .args(["echo", "authorised"])
+    assert_stderr_contains(&without, "unauthorized");
+    let with = exec_command(&server, &["--token", "s3cret"], &["echo", "authorised"])
         .output()
         .unwrap();
-    assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
+    assert_exit_code(&with, 0);
     assert_eq!(stdout(&with), "authorised\n");
 }
