@@ -11,7 +11,6 @@ It prints medians of several runs and the ratios the project targets; it asserts
 Usage (from the repository root):  python3 native/benches/transfer.py [--size-mib 1024] [--runs 3]
 """
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -25,14 +24,9 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from seam_bench import SeamServer, build_seam, peak_rss_mib
+
 BLOCK = 1 << 20
-
-
-def build_seam():
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "seam-native"], cwd=ROOT, check=True)
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-    return os.path.join(target, "release", "seam")
 
 
 def make_file(path, size):
@@ -54,12 +48,6 @@ def timed(fn):
     return time.perf_counter() - start
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def cpu_seconds(pid):
     """User + system CPU seconds a process has used so far."""
     with open(f"/proc/{pid}/stat") as f:
@@ -70,28 +58,6 @@ def cpu_seconds(pid):
 def children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def peak_rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-class SeamServer:
-    def __init__(self, seam, root):
-        self.proc = subprocess.Popen(
-            [seam, "serve", "--listen", "127.0.0.1:0", "--root", root],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "warn"},
-        )
-        line = self.proc.stdout.readline().decode()
-        self.addr = line.strip().rsplit(" ", 1)[-1]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
 
 
 # --- raw socket copy: the same bytes through a socket into a file, nothing else ---------

@@ -168,6 +168,32 @@ pub fn echo(args: &EchoArgs) -> BenchResult {
     }))
 }
 
+/// Checks one event of an echo reply against the request's body (`got` counts the body
+/// bytes seen so far); true once the whole, identical echo has arrived.
+fn check_echo_event(
+    event: Result<Event<'_>, seam_core::DecodeError>,
+    body: &[u8],
+    got: &mut usize,
+) -> Result<bool, String> {
+    match event.map_err(|e| e.to_string())? {
+        Event::Header { header, .. }
+            if header.get("op").and_then(Value::as_str) != Some("echo") =>
+        {
+            Err(format!("not an echo: {header:?}"))
+        }
+        Event::BodyPiece { bytes, .. } => {
+            if body.get(*got..*got + bytes.len()) != Some(bytes) {
+                return Err("the echo differs from the request".into());
+            }
+            *got += bytes.len();
+            Ok(false)
+        }
+        Event::MessageEnd { .. } if *got == body.len() => Ok(true),
+        Event::MessageEnd { .. } => Err("a short echo".into()),
+        _ => Ok(false),
+    }
+}
+
 /// A blocking echo client: one request out, one whole reply in, through the core's codec.
 struct BlockingEcho {
     stream: TcpStream,
@@ -193,21 +219,8 @@ impl BlockingEcho {
                 return Err("the server closed the connection".into());
             }
             for event in self.decoder.feed(&self.buf[..n]) {
-                match event.map_err(|e| e.to_string())? {
-                    Event::Header { header, .. }
-                        if header.get("op").and_then(Value::as_str) != Some("echo") =>
-                    {
-                        return Err(format!("not an echo: {header:?}"))
-                    }
-                    Event::BodyPiece { bytes, .. } => {
-                        if body.get(got..got + bytes.len()) != Some(bytes) {
-                            return Err("the echo differs from the request".into());
-                        }
-                        got += bytes.len();
-                    }
-                    Event::MessageEnd { .. } if got == body.len() => return Ok(()),
-                    Event::MessageEnd { .. } => return Err("a short echo".into()),
-                    _ => {}
+                if check_echo_event(event, body, &mut got)? {
+                    return Ok(());
                 }
             }
         }
@@ -253,25 +266,10 @@ async fn echo_many(
                         return Err("the server closed the connection".to_string());
                     }
                     for event in decoder.feed(&buf[..n]) {
-                        match event.map_err(|e| e.to_string())? {
-                            Event::Header { header, .. }
-                                if header.get("op").and_then(Value::as_str) != Some("echo") =>
-                            {
-                                return Err(format!("not an echo: {header:?}"))
-                            }
-                            Event::BodyPiece { bytes, .. } => {
-                                if body.get(got..got + bytes.len()) != Some(bytes) {
-                                    return Err("the echo differs from the request".into());
-                                }
-                                got += bytes.len();
-                            }
-                            Event::MessageEnd { .. } => break 'reply,
-                            _ => {}
+                        if check_echo_event(event, &body, &mut got)? {
+                            break 'reply;
                         }
                     }
-                }
-                if got != body.len() {
-                    return Err("a short echo".into());
                 }
                 latencies.push(t.elapsed().as_nanos() as u64);
             }

@@ -42,20 +42,13 @@ fn main() -> ExitCode {
         Command::Rm(args) => run_client(&args.client, client::list::rm(&args)),
         Command::Exec(args) => match runtime().block_on(client::exec::run(&args)) {
             Ok(code) => ExitCode::from(code),
-            Err(error) => client_outcome(&args.client, Err(error)),
+            Err(error) => client_outcome(args.client.json, Err(error)),
         },
         Command::Send(args) => run_client(&args.client, client::send::run(&args)),
         Command::Chat(args) => run_client(&args.client, client::chat::run(&args)),
-        Command::Udp(cli::UdpCommand::Send(args)) => match client::udp::send(&args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                if args.json {
-                    println!("{}", error.to_json());
-                }
-                eprintln!("seam: {error}");
-                ExitCode::from(error.exit_code())
-            }
-        },
+        Command::Udp(cli::UdpCommand::Send(args)) => {
+            client_outcome(args.json, client::udp::send(&args))
+        }
         Command::BenchEcho(args) => bench::report(bench::echo(&args)),
         Command::BenchChat(args) => bench::report(bench::chat(&args)),
         Command::BenchPingpong(args) => bench::report(bench::pingpong(&args)),
@@ -85,14 +78,16 @@ fn run_client(
     args: &cli::ClientArgs,
     job: impl std::future::Future<Output = Result<(), client::ClientError>>,
 ) -> ExitCode {
-    client_outcome(args, runtime().block_on(job))
+    client_outcome(args.json, runtime().block_on(job))
 }
 
-fn client_outcome(args: &cli::ClientArgs, outcome: Result<(), client::ClientError>) -> ExitCode {
+/// The exit code of a client command; a failure is said on stderr (and as a JSON line on
+/// stdout with `--json`).
+fn client_outcome<E: client::CommandError>(json: bool, outcome: Result<(), E>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            if args.json {
+            if json {
                 println!("{}", error.to_json());
             }
             eprintln!("seam: {error}");

@@ -21,6 +21,32 @@ use crate::wire::{FrameReader, FrameWriter};
 pub use error::ClientError;
 pub use progress::Progress;
 
+/// What a failed client command reports: a sentence, an exit code and a JSON line.
+pub trait CommandError: std::fmt::Display {
+    /// The process exit code.
+    fn exit_code(&self) -> u8;
+    /// The failure as a JSON line for `--json`.
+    fn to_json(&self) -> serde_json::Value;
+}
+
+impl CommandError for ClientError {
+    fn exit_code(&self) -> u8 {
+        ClientError::exit_code(self)
+    }
+    fn to_json(&self) -> serde_json::Value {
+        ClientError::to_json(self)
+    }
+}
+
+impl CommandError for udp::UdpError {
+    fn exit_code(&self) -> u8 {
+        udp::UdpError::exit_code(self)
+    }
+    fn to_json(&self) -> serde_json::Value {
+        udp::UdpError::to_json(self)
+    }
+}
+
 /// A connection to a server, past the hello.
 pub struct Session {
     /// Reads replies.
