@@ -59,6 +59,7 @@
 mod cut;
 mod datagram;
 mod decoder;
+pub mod dialect;
 mod digest;
 mod encoder;
 mod error;
