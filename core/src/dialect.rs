@@ -10,6 +10,9 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
+pub mod python_json;
+pub mod server;
+
 /// One tutorial protocol, named as on Seam's command line (`--tutorial NAME=ADDR`,
 /// `--dialect NAME`, `seam check NAME`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
