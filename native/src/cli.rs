@@ -146,6 +146,42 @@ pub struct ServeArgs {
     /// Also answer echo requests over UDP, on the same address and port.
     #[arg(long)]
     pub udp: bool,
+
+    /// Also listen for a tutorial's own programs on ADDR, speaking only dialect NAME
+    /// (echo, echo-upper, udp-upper, cmd, cmd-len, cmd-struct, cmd-ready, upload-md5, ftp,
+    /// movie). Repeatable. Loopback addresses only: tutorial clients send no token.
+    #[arg(long = "tutorial", value_name = "NAME=ADDR")]
+    pub tutorial: Vec<TutorialListen>,
+}
+
+/// One `--tutorial NAME=ADDR`: a dialect and the address its listener binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TutorialListen {
+    /// The dialect the listener speaks.
+    pub dialect: seam_core::dialect::Dialect,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl std::str::FromStr for TutorialListen {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<TutorialListen, String> {
+        let (name, addr) = text
+            .split_once('=')
+            .ok_or_else(|| format!("{text:?} is not NAME=ADDR (for example ftp=127.0.0.1:8080)"))?;
+        let dialect = name.parse().map_err(|e| format!("{e}"))?;
+        let addr = addr
+            .parse()
+            .map_err(|_| format!("{addr:?} is not an address such as 127.0.0.1:8080"))?;
+        Ok(TutorialListen { dialect, addr })
+    }
+}
+
+impl std::fmt::Display for TutorialListen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.dialect, self.addr)
+    }
 }
 
 const EXEC_EXIT_CODES: &str = "Exit codes: the program's own exit code, or 128+N when signal N killed it; when the program did not run or was stopped: 1 the server broke the protocol; 2 bad command line; 4 the server could not be reached or the connection was lost; 5 the server refused (exec_denied, timeout, output_limit, busy: the code is printed).";

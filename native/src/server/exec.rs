@@ -29,7 +29,7 @@ use anyhow::{bail, Context};
 use seam_core::messages::{ErrorCode, OutputStream, Reply};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tracing::{info, warn};
 
@@ -129,6 +129,54 @@ impl ExecPolicy {
     pub fn resolved(&self, name: &str) -> Option<&Path> {
         self.allowed.get(name).map(PathBuf::as_path)
     }
+
+    /// Checks a request to run `argv` against the allow-list and the limit of commands
+    /// running at once; the permit holds a place until it is dropped.
+    pub fn admit(&self, argv: &[String]) -> Result<(PathBuf, OwnedSemaphorePermit), Refusal> {
+        let Some(program) = argv.first() else {
+            return Err(Refusal::new(
+                ErrorCode::BadRequest,
+                "argv must name a program",
+            ));
+        };
+        let Some(path) = self.resolved(program) else {
+            return Err(Refusal::new(
+                ErrorCode::ExecDenied,
+                format!(
+                    "{program:?} is not on this server's allow-list (allowed: {})",
+                    self.names().join(", ")
+                ),
+            ));
+        };
+        let Ok(slot) = self.running.clone().try_acquire_owned() else {
+            return Err(Refusal::new(
+                ErrorCode::Busy,
+                format!(
+                    "{} commands are running already, the most this server runs at once; try again later",
+                    self.max_running
+                ),
+            ));
+        };
+        Ok((path.to_path_buf(), slot))
+    }
+
+    /// The process for an admitted `argv`: no shell, minimal environment, empty standard
+    /// input, piped output, a process group of its own, killed when dropped.
+    pub fn command(&self, path: &Path, argv: &[String], dir: &Path) -> Command {
+        let mut command = Command::new(path);
+        command
+            .arg0(&argv[0])
+            .args(&argv[1..])
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        command
+    }
 }
 
 fn is_executable_file(path: &Path) -> bool {
@@ -156,41 +204,9 @@ pub async fn run(conn: &mut Conn, argv: Vec<String>) -> Result<(), Failure> {
         )
         .into());
     };
-    let Some(program) = argv.first() else {
-        return Err(Refusal::new(ErrorCode::BadRequest, "argv must name a program").into());
-    };
-    let Some(path) = policy.resolved(program) else {
-        return Err(Refusal::new(
-            ErrorCode::ExecDenied,
-            format!(
-                "{program:?} is not on this server's allow-list (allowed: {})",
-                policy.names().join(", ")
-            ),
-        )
-        .into());
-    };
-    let Ok(_slot) = policy.running.clone().try_acquire_owned() else {
-        return Err(Refusal::new(
-            ErrorCode::Busy,
-            format!(
-                "{} commands are running already, the most this server runs at once; try again later",
-                policy.max_running
-            ),
-        )
-        .into());
-    };
-    let mut command = Command::new(path);
-    command
-        .arg0(program)
-        .args(&argv[1..])
-        .env_clear()
-        .envs(policy.env.iter().map(|(k, v)| (k, v)))
-        .current_dir(conn.shared.root.dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
+    let (path, _slot) = policy.admit(&argv)?;
+    let program = &argv[0];
+    let mut command = policy.command(&path, &argv, conn.shared.root.dir());
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) if error.kind() == std::io::ErrorKind::InvalidInput => {
@@ -388,4 +404,102 @@ async fn kill_group(child: &mut Child, pid: Option<u32>) {
     }
     let _ = child.start_kill();
     let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+}
+
+/// A command run for a tutorial client: its output (standard output and standard error in
+/// the order they arrived, at most the output cap) and, unless it exited with status 0, a
+/// sentence saying what went wrong.
+pub struct Collected {
+    /// What the command wrote.
+    pub output: Vec<u8>,
+    /// Why the command did not succeed, if it did not.
+    pub problem: Option<String>,
+}
+
+/// Runs `argv` under the policy's rules (allow-list, no shell, time limit, output cap,
+/// process-group kill) and collects its output, for clients that need the output's length
+/// before the output itself. `max_output` lowers the cap further.
+pub async fn run_collected(
+    policy: &ExecPolicy,
+    dir: &Path,
+    argv: &[String],
+    max_output: u64,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Collected {
+    let refused = |message: String| Collected {
+        output: Vec::new(),
+        problem: Some(message),
+    };
+    let (path, _slot) = match policy.admit(argv) {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refused(refusal.message),
+    };
+    let program = &argv[0];
+    let mut child = match policy.command(&path, argv, dir).spawn() {
+        Ok(child) => child,
+        Err(error) => return refused(format!("cannot run {program}: {error}")),
+    };
+    let pid = child.id();
+    info!(?argv, pid, "tutorial exec");
+    let cap = policy.output_cap.min(max_output);
+    let deadline = Instant::now() + policy.timeout;
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let mut out_buf = vec![0u8; PIPE_READ];
+    let mut err_buf = vec![0u8; PIPE_READ];
+    let mut output = Vec::new();
+    let mut status: Option<ExitStatus> = None;
+    let problem = loop {
+        if stdout.is_none() && stderr.is_none() {
+            if let Some(status) = status {
+                break describe_failure(program, status);
+            }
+        }
+        let piece = tokio::select! {
+            read = read_some(&mut stdout, &mut out_buf), if stdout.is_some() => match read {
+                Some(n) => &out_buf[..n],
+                None => { stdout = None; continue; }
+            },
+            read = read_some(&mut stderr, &mut err_buf), if stderr.is_some() => match read {
+                Some(n) => &err_buf[..n],
+                None => { stderr = None; continue; }
+            },
+            exited = child.wait(), if status.is_none() => match exited {
+                Ok(exit) => { status = Some(exit); continue; }
+                Err(error) => break Some(format!("the server lost track of {program}: {error}")),
+            },
+            () = tokio::time::sleep_until(deadline) => break Some(format!(
+                "{program} ran past the time limit of {} s and was killed",
+                policy.timeout.as_secs_f64()
+            )),
+            _ = shutdown.wait_for(|stop| *stop) => {
+                break Some(format!("the server is shutting down; {program} was killed"))
+            }
+        };
+        let room = cap.saturating_sub(output.len() as u64) as usize;
+        if piece.len() > room {
+            output.extend_from_slice(&piece[..room]);
+            break Some(format!(
+                "{program} wrote more than the output cap of {cap} bytes and was killed"
+            ));
+        }
+        output.extend_from_slice(piece);
+    };
+    if status.is_none() || problem.is_some() {
+        kill_group(&mut child, pid).await;
+    }
+    Collected { output, problem }
+}
+
+/// A sentence for a command that did not exit with status 0 (`None` when it did).
+fn describe_failure(program: &str, status: ExitStatus) -> Option<String> {
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        return Some(format!("{program} was killed by signal {signal}"));
+    }
+    match status.code() {
+        Some(0) => None,
+        Some(code) => Some(format!("{program} exited with status {code}")),
+        None => Some(format!("{program} ended abnormally")),
+    }
 }

@@ -8,9 +8,11 @@ mod files;
 pub mod storage;
 mod tutorial;
 mod udp;
+mod upload;
 mod web;
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,6 +51,15 @@ pub struct Shared {
     pub exec: Option<Arc<exec::ExecPolicy>>,
     /// The chat room.
     pub chat: Arc<chat::Hub>,
+    /// The last connection number given, on any listener.
+    pub conn_ids: AtomicU64,
+}
+
+impl Shared {
+    /// A new connection's number, unique across the main and the tutorial listeners.
+    pub fn next_conn_id(&self) -> u64 {
+        self.conn_ids.fetch_add(1, Ordering::Relaxed) + 1
+    }
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -67,6 +78,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.listen
         );
     }
+    tutorial::check(&args.tutorial, args.insecure, !args.allow_exec.is_empty())?;
     let exec = if args.allow_exec.is_empty() {
         None
     } else {
@@ -91,6 +103,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = listener.local_addr()?;
+    let tutorials = tutorial::bind(&args.tutorial).await?;
     let udp = if args.udp {
         Some(udp::bind(local).await?)
     } else {
@@ -113,6 +126,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         trace,
         exec,
         chat: Arc::new(chat::Hub::new()),
+        conn_ids: AtomicU64::new(0),
     });
     let web = match args.web {
         Some(addr) => {
@@ -144,13 +158,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "seam: serving {} on {local}",
         shared.root.dir().display()
     ));
+    for bound in &tutorials {
+        announce(&format!(
+            "seam: tutorial {} listener on {}",
+            bound.dialect, bound.addr
+        ));
+    }
     if let Some((_, url)) = &web {
         announce(&format!("seam: the visualiser is at {url}"));
     }
 
     let slots = Arc::new(Semaphore::new(args.max_conns));
+    let tutorial_tasks = tutorial::spawn(tutorials, &shared, &slots);
     let mut connections = JoinSet::new();
-    let mut next_id: u64 = 0;
     let signal = shutdown_signal();
     tokio::pin!(signal);
     loop {
@@ -166,8 +186,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                         continue;
                     }
                 };
-                next_id += 1;
-                let id = next_id;
+                let id = shared.next_conn_id();
                 match slots.clone().try_acquire_owned() {
                     Ok(slot) => {
                         let shared = shared.clone();
@@ -198,6 +217,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if drained.is_err() {
         warn!(aborted = connections.len(), "transfers still running after the grace period were aborted; their partial files stay hidden");
         connections.shutdown().await;
+    }
+    for task in tutorial_tasks {
+        let _ = task.await;
     }
     info!("stopped");
     Ok(())

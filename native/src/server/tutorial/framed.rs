@@ -1,16 +1,16 @@
-//! Uploads from the tutorials' own Python clients: a header such as
-//! `{"cmd": "put", "filename": ..., "filesize": ...}` or `{"filename": ..., "size": ...}`,
+//! Uploads from the tutorials' own Python clients on Seam's main listener: a header such
+//! as `{"cmd": "put", "filename": ..., "filesize": ...}` or `{"filename": ..., "size": ...}`,
 //! then the raw file bytes, several files in a row, without waiting for any reply.
 
+use seam_core::messages::ErrorCode;
 use seam_core::Header;
 use serde_json::Value;
 use tracing::info;
 
-use super::connection::{Conn, Failure, Refusal};
-use super::files::{receive_body, refusal, UploadLock};
-use crate::transfer::FileSink;
+use crate::server::connection::{Conn, Failure, Refusal};
+use crate::server::files::receive_body;
+use crate::server::upload::Upload;
 use crate::wire::Head;
-use seam_core::messages::ErrorCode;
 
 /// Whether a header is a tutorial-style upload: no `op`, a `filename`, and an optional
 /// `cmd` or `action` that says `put`.
@@ -39,40 +39,17 @@ pub async fn receive_upload(conn: &mut Conn, head: Head) -> Result<(), Failure> 
             );
         }
     };
-    let root = conn.shared.root.clone();
-    let checked = if body_len > conn.shared.max_upload {
-        Err(Refusal::new(
-            ErrorCode::TooLarge,
-            format!(
-                "{body_len} bytes is over this server's upload limit of {} bytes",
-                conn.shared.max_upload
-            ),
-        ))
-    } else {
-        root.check_writable(&name, false).map_err(refusal)
-    };
-    if let Err(refused) = checked {
-        conn.reader.skip_body().await?;
-        return Err(refused.into());
-    }
-    let lock = match UploadLock::take(&conn.shared, &name) {
-        Ok(lock) => lock,
+    let mut upload = match Upload::begin(&conn.shared, &name, body_len).await {
+        Ok(upload) => upload,
         Err(refused) => {
             conn.reader.skip_body().await?;
             return Err(refused.into());
         }
     };
-    let partial = root.open_partial(&name, false).map_err(refusal)?;
-    let sink = FileSink::start(partial.file.try_clone()?, partial.digest.clone());
-    let mut partial = partial;
-    partial.digest = receive_body(conn, sink).await?;
-    let md5 = partial.digest.clone().finish_hex();
-    let (root2, name2) = (root.clone(), name.clone());
-    tokio::task::spawn_blocking(move || root2.commit_upload(partial, &name2))
-        .await
-        .map_err(std::io::Error::other)?
-        .map_err(refusal)?;
-    drop(lock);
+    let digest = receive_body(conn, upload.sink()?).await?;
+    upload.received(digest);
+    let md5 = upload.md5_hex();
+    upload.commit().await?;
     info!(conn = conn.id, name, size = body_len, %md5, "stored a tutorial-style upload");
     Ok(())
 }
