@@ -11,6 +11,8 @@ use std::time::Duration;
 use seam_core::messages::Reply;
 use seam_core::{Decoder, Encoder, Event, Framing, Header};
 
+pub mod tutorial;
+
 /// The `seam` binary under test.
 pub fn seam() -> Command {
     Command::new(env!("CARGO_BIN_EXE_seam"))
