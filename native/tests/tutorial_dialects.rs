@@ -243,3 +243,43 @@ fn tutorial_connections_are_traced_with_the_main_server() {
         text.lines().count() >= 2
     });
 }
+
+/// One echo round trip on a new connection: `None` when the server closed it instead.
+fn echo_once(addr: std::net::SocketAddr) -> Option<Vec<u8>> {
+    let mut client = RawTutorial::connect(addr);
+    // A server that closed at once may make this write fail: that is a close too.
+    let _ = std::io::Write::write_all(&mut client.stream, b"hi");
+    let reply = client.read_to_close_after(2);
+    (!reply.is_empty()).then_some(reply)
+}
+
+#[test]
+fn tutorial_listeners_share_the_main_servers_connection_limit() {
+    let server = TutorialServer::start(&["echo"], &["--max-conns", "1"]);
+    let mut held = common::RawClient::connect(server.server.addr);
+    held.send_frame(&serde_json::json!({"op": "list"}), b"");
+    assert!(held.read_reply().is_some(), "the main connection is served");
+    assert_eq!(
+        echo_once(server.addr("echo")),
+        None,
+        "over the limit: closed at once"
+    );
+    drop(held);
+    wait_until("the slot is free again", || {
+        echo_once(server.addr("echo")).as_deref() == Some(b"hi")
+    });
+}
+
+#[test]
+fn sigterm_stops_the_tutorial_listeners_and_closes_their_idle_clients() {
+    let mut server = TutorialServer::start(&["echo", "ftp"], &[]);
+    let mut idle = RawTutorial::connect(server.addr("echo"));
+    idle.send(b"x");
+    assert_eq!(idle.read_exact(1), b"x");
+    common::unsafe_free_kill(server.server.child.id(), "TERM");
+    wait_until("the server exits", || {
+        server.server.child.try_wait().unwrap().is_some()
+    });
+    assert_eq!(idle.read_to_close(), b"");
+    assert!(std::net::TcpStream::connect(server.addr("ftp")).is_err());
+}

@@ -161,6 +161,21 @@ impl RawTutorial {
         buf
     }
 
+    /// Reads `n` bytes, or fewer if the server closes first (a reset counts as a close).
+    pub fn read_to_close_after(&mut self, n: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        while out.len() < n {
+            match self.stream.read(&mut buf[..n - out.len()]) {
+                Ok(0) => break,
+                Ok(k) => out.extend_from_slice(&buf[..k]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+                Err(e) => panic!("read failed (the server neither answered nor closed): {e}"),
+            }
+        }
+        out
+    }
+
     /// Reads until the server closes (a reset counts as a close).
     pub fn read_to_close(&mut self) -> Vec<u8> {
         let mut out = Vec::new();
