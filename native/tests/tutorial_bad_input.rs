@@ -303,3 +303,23 @@ fn refuses_an_unknown_dialect_at_start_up() {
     let error = start_up_error(&["--tutorial", "ftps=127.0.0.1:0"]);
     assert!(error.contains("unknown dialect"), "{error}");
 }
+
+#[test]
+fn udp_upper_answers_empty_huge_and_binary_datagrams_never_larger_and_keeps_serving() {
+    let server = TutorialServer::start(&["udp-upper"], &[]);
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(common::tutorial::DEADLINE))
+        .unwrap();
+    socket.connect(server.addr("udp-upper")).unwrap();
+    let mut buf = vec![0u8; 70_000];
+    let huge: Vec<u8> = (0..65_507u32).map(|i| (i % 251) as u8).collect();
+    for datagram in [&b""[..], &huge[..], b"\xff\x00abc\xc3\xa9"] {
+        socket.send(datagram).unwrap();
+        let n = socket.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], &datagram.to_ascii_uppercase()[..]);
+    }
+    socket.send(b"still here").unwrap();
+    let n = socket.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"STILL HERE");
+}
