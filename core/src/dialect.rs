@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
+pub mod client;
 pub mod python_json;
 pub mod server;
 

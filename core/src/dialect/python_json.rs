@@ -56,7 +56,8 @@ impl Formatter for PythonFormatter {
     ) -> io::Result<()> {
         let mut plain = 0;
         for (i, ch) in fragment.char_indices() {
-            if ch.is_ascii() {
+            // Python escapes DEL too: `ensure_ascii` keeps only `' '..='~'` as it is.
+            if ch.is_ascii() && ch != '\u{7f}' {
                 continue;
             }
             CompactFormatter.write_string_fragment(w, &fragment[plain..i])?;
@@ -92,5 +93,11 @@ mod tests {
     fn escapes_control_characters_and_quotes_as_python_does() {
         let text = dumps(&json!(["a\"b\\c\n\u{1}"])).unwrap();
         assert_eq!(text, r#"["a\"b\\c\n\u0001"]"#);
+    }
+
+    #[test]
+    fn escapes_del_as_python_does() {
+        // python3 -c 'import json; print(json.dumps("a\x7fb"))'
+        assert_eq!(dumps("a\u{7f}b").unwrap(), r#""a\u007fb""#);
     }
 }
