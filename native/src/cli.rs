@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use seam_core::dialect::Dialect;
 use seam_core::{
     ByteOrder, Cut, Framing, DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_HEADER_LEN, TUTORIAL_SIZE_FIELDS,
 };
@@ -193,6 +194,11 @@ pub struct ExecArgs {
     #[arg(last = true, required = true, value_name = "PROG ARGS")]
     pub argv: Vec<String>,
 
+    /// Send the command as a tutorial's client does (bare text), to a server written as the
+    /// tutorial teaches: cmd, cmd-len, cmd-struct or cmd-ready (no token is sent).
+    #[arg(long, value_name = "NAME", value_parser = parse_command_dialect)]
+    pub dialect: Option<Dialect>,
+
     #[command(flatten)]
     pub client: ClientArgs,
 }
@@ -202,6 +208,11 @@ pub struct ExecArgs {
 pub struct SendArgs {
     /// The message.
     pub text: String,
+
+    /// Send the bare text as a tutorial's client does, to a server written as the tutorial
+    /// teaches: echo or echo-upper (no token is sent).
+    #[arg(long, value_name = "NAME", value_parser = parse_echo_dialect)]
+    pub dialect: Option<Dialect>,
 
     #[command(flatten)]
     pub client: ClientArgs,
@@ -250,6 +261,10 @@ pub struct UdpSendArgs {
     /// Print the result as a JSON line.
     #[arg(long)]
     pub json: bool,
+
+    /// Send one datagram of bare text as the tutorial's UDP client does: udp-upper.
+    #[arg(long, value_name = "NAME", value_parser = parse_udp_dialect)]
+    pub dialect: Option<Dialect>,
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -301,6 +316,11 @@ pub struct PutArgs {
     /// Replace a file that exists on the server.
     #[arg(long)]
     pub force: bool,
+
+    /// Upload as a tutorial's client does, to a server written as the tutorial teaches:
+    /// ftp, movie or upload-md5 (no token is sent).
+    #[arg(long, value_name = "NAME", value_parser = parse_upload_dialect, conflicts_with_all = ["resume", "force"])]
+    pub dialect: Option<Dialect>,
 
     #[command(flatten)]
     pub client: ClientArgs,
@@ -406,4 +426,52 @@ impl FramingArgs {
 
 fn parse_cut(spec: &str) -> Result<Cut, String> {
     spec.parse::<Cut>().map_err(|e| e.to_string())
+}
+
+/// A dialect name, accepted only when it is one of `allowed` (what the command speaks).
+fn parse_dialect_of(name: &str, command: &str, allowed: &[Dialect]) -> Result<Dialect, String> {
+    let dialect = name.parse::<Dialect>().map_err(|e| e.to_string())?;
+    if allowed.contains(&dialect) {
+        return Ok(dialect);
+    }
+    let list: Vec<&str> = allowed.iter().map(|d| d.as_str()).collect();
+    let home = match dialect {
+        Dialect::Ftp | Dialect::Movie | Dialect::UploadMd5 => "seam put",
+        Dialect::Cmd | Dialect::CmdLen | Dialect::CmdStruct | Dialect::CmdReady => "seam exec",
+        Dialect::Echo | Dialect::EchoUpper => "seam send",
+        Dialect::UdpUpper => "seam udp send",
+    };
+    Err(format!(
+        "{command} speaks {}; {dialect} is for {home}",
+        list.join(", ")
+    ))
+}
+
+fn parse_upload_dialect(name: &str) -> Result<Dialect, String> {
+    parse_dialect_of(
+        name,
+        "seam put",
+        &[Dialect::Ftp, Dialect::Movie, Dialect::UploadMd5],
+    )
+}
+
+fn parse_command_dialect(name: &str) -> Result<Dialect, String> {
+    parse_dialect_of(
+        name,
+        "seam exec",
+        &[
+            Dialect::Cmd,
+            Dialect::CmdLen,
+            Dialect::CmdStruct,
+            Dialect::CmdReady,
+        ],
+    )
+}
+
+fn parse_echo_dialect(name: &str) -> Result<Dialect, String> {
+    parse_dialect_of(name, "seam send", &[Dialect::Echo, Dialect::EchoUpper])
+}
+
+fn parse_udp_dialect(name: &str) -> Result<Dialect, String> {
+    parse_dialect_of(name, "seam udp send", &[Dialect::UdpUpper])
 }

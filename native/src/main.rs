@@ -36,19 +36,31 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Put(args) => run_client(&args.client, client::put::run(&args)),
+        Command::Put(args) => match args.dialect {
+            Some(dialect) => run_client(&args.client, client::dialect::upload::run(&args, dialect)),
+            None => run_client(&args.client, client::put::run(&args)),
+        },
         Command::Get(args) => run_client(&args.client, client::get::run(&args)),
         Command::Ls(args) => run_client(&args.client, client::list::ls(&args)),
         Command::Rm(args) => run_client(&args.client, client::list::rm(&args)),
-        Command::Exec(args) => match runtime().block_on(client::exec::run(&args)) {
-            Ok(code) => ExitCode::from(code),
-            Err(error) => client_outcome(args.client.json, Err(error)),
+        Command::Exec(args) => match args.dialect {
+            Some(dialect) => {
+                run_client(&args.client, client::dialect::command::run(&args, dialect))
+            }
+            None => match runtime().block_on(client::exec::run(&args)) {
+                Ok(code) => ExitCode::from(code),
+                Err(error) => client_outcome(args.client.json, Err(error)),
+            },
         },
-        Command::Send(args) => run_client(&args.client, client::send::run(&args)),
+        Command::Send(args) => match args.dialect {
+            Some(dialect) => run_client(&args.client, client::dialect::echo::run(&args, dialect)),
+            None => run_client(&args.client, client::send::run(&args)),
+        },
         Command::Chat(args) => run_client(&args.client, client::chat::run(&args)),
-        Command::Udp(cli::UdpCommand::Send(args)) => {
-            client_outcome(args.json, client::udp::send(&args))
-        }
+        Command::Udp(cli::UdpCommand::Send(args)) => match args.dialect {
+            Some(dialect) => client_outcome(args.json, client::dialect::udp::send(&args, dialect)),
+            None => client_outcome(args.json, client::udp::send(&args)),
+        },
         Command::BenchEcho(args) => bench::report(bench::echo(&args)),
         Command::BenchChat(args) => bench::report(bench::chat(&args)),
         Command::BenchPingpong(args) => bench::report(bench::pingpong(&args)),

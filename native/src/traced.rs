@@ -67,6 +67,11 @@ impl<S> Traced<S> {
 }
 
 impl<S> Traced<S> {
+    /// The wrapped stream, borrowed.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
     /// The wrapped stream.
     pub fn into_inner(self) -> S {
         self.inner

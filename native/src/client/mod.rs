@@ -1,6 +1,7 @@
 //! The client subcommands: a session with the server, and what each command does with it.
 
 pub mod chat;
+pub mod dialect;
 mod error;
 pub mod exec;
 pub mod get;

@@ -32,7 +32,8 @@ pub async fn run(args: &PutArgs) -> Result<(), ClientError> {
     Ok(())
 }
 
-fn file_name(path: &Path) -> Result<String, ClientError> {
+/// The name a file is uploaded under: its own file name.
+pub(crate) fn file_name(path: &Path) -> Result<String, ClientError> {
     path.file_name()
         .and_then(|n| n.to_str())
         .map(str::to_string)

@@ -146,7 +146,8 @@ pub fn send(args: &UdpSendArgs) -> Result<(), UdpError> {
     Ok(())
 }
 
-fn classify(error: std::io::Error, to: SocketAddr, secs: f64) -> UdpError {
+/// A failed send or receive, in UDP's terms.
+pub(crate) fn classify(error: std::io::Error, to: SocketAddr, secs: f64) -> UdpError {
     match error.kind() {
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
             UdpError::Lost { to, secs }
