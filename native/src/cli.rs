@@ -68,6 +68,11 @@ pub enum Command {
     /// pipe), everyone's lines to standard output; end of input leaves.
     #[command(after_help = EXIT_CODES)]
     Chat(ChatArgs),
+    /// Test your own server of a tutorial's protocol: plays its client side several times,
+    /// cutting the bytes differently each time (merged, split, one byte at a time, random,
+    /// back to back), and says which cuts break it. Exit 0 only when every cut passes.
+    #[command(after_help = CHECK_EXIT_CODES)]
+    Check(CheckArgs),
     /// UDP: one frame per datagram, echoed back by `seam serve --udp`.
     #[command(subcommand)]
     Udp(UdpCommand),
@@ -298,6 +303,42 @@ pub struct ClientArgs {
     pub trace: Option<PathBuf>,
 }
 
+const CHECK_EXIT_CODES: &str = "Exit codes: 0 every cut passed; 1 at least one cut broke the server (each is named, with the cause); 2 bad command line; 4 nothing could be reached at the address.";
+
+/// Flags of `seam check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The dialect your server speaks: echo, echo-upper, udp-upper, cmd, cmd-len,
+    /// cmd-struct, cmd-ready, upload-md5, ftp or movie.
+    #[arg(value_name = "NAME", value_parser = parse_any_dialect)]
+    pub dialect: Dialect,
+
+    /// Your server's address (HOST:PORT); seam check connects there and nowhere else.
+    #[arg(value_name = "ADDR")]
+    pub addr: String,
+
+    /// The folder your server stores uploads in: ftp and movie never reply, so the check
+    /// looks there for each file, whole and with the right MD5.
+    #[arg(long, value_name = "DIR")]
+    pub stored: Option<PathBuf>,
+
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The seed of the random cut (default: from the clock; it is printed).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Seconds to wait for a connection, each reply, or each stored file.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+
+    /// The command the command dialects send (it must print the same every time).
+    #[arg(long, value_name = "TEXT", default_value = "echo seam check")]
+    pub command: String,
+}
+
 /// Flags of `seam put`.
 #[derive(Debug, Args)]
 pub struct PutArgs {
@@ -474,4 +515,8 @@ fn parse_echo_dialect(name: &str) -> Result<Dialect, String> {
 
 fn parse_udp_dialect(name: &str) -> Result<Dialect, String> {
     parse_dialect_of(name, "seam udp send", &[Dialect::UdpUpper])
+}
+
+fn parse_any_dialect(name: &str) -> Result<Dialect, String> {
+    name.parse::<Dialect>().map_err(|e| e.to_string())
 }

@@ -1,6 +1,7 @@
 //! `seam`: the command-line shell around `seam-core`.
 
 mod bench;
+mod check;
 mod cli;
 mod client;
 mod decode;
@@ -57,6 +58,7 @@ fn main() -> ExitCode {
             None => run_client(&args.client, client::send::run(&args)),
         },
         Command::Chat(args) => run_client(&args.client, client::chat::run(&args)),
+        Command::Check(args) => check::run(&args),
         Command::Udp(cli::UdpCommand::Send(args)) => match args.dialect {
             Some(dialect) => client_outcome(args.json, client::dialect::udp::send(&args, dialect)),
             None => client_outcome(args.json, client::udp::send(&args)),

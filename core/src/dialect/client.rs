@@ -14,7 +14,8 @@
 //!   reads `recv_ready`) or when it ends; the I/O around the reader calls
 //!   [`ReplyReader::settle`] then.
 //! - `upload-md5` answers are exactly `200`, then `100` or `10000`. Since `100` begins
-//!   `10000`, a `100` is final once the line has been quiet for [`QUIET_PAUSE_MS`] or ends.
+//!   `10000`, a `100` is final once a byte other than `0` follows it (the next upload's
+//!   `200`), or the line has been quiet for [`QUIET_PAUSE_MS`], or it ends.
 
 use serde::Serialize;
 use thiserror::Error;
@@ -468,6 +469,12 @@ impl ReplyReader {
                         BODY_RECEIVED
                     };
                     let byte = input[0];
+                    if *verdict && have.as_slice() == MD5_MATCH && byte != b'0' {
+                        // A `100` followed by anything but `0` is final; the byte belongs
+                        // to what comes next (the next upload's `200`).
+                        self.state = State::EndPending;
+                        return Ok(Some(ReplyEvent::Md5Verdict { matched: true }));
+                    }
                     if expected.get(have.len()) != Some(&byte) {
                         let mut got = have.clone();
                         got.push(byte);

@@ -356,3 +356,26 @@ fn a_reply_cut_short_says_what_was_missing() {
     assert_eq!(offset, reply.len() as u64);
     assert!(waiting.contains("3 more bytes"), "{waiting}");
 }
+
+#[test]
+fn a_100_followed_by_the_next_uploads_200_is_final() {
+    let stream: &[u8] = b"200100200";
+    for cut in 0..=stream.len() {
+        let mut reader = ReplyReader::upload_md5();
+        let mut steps = Vec::new();
+        let mut rest = Vec::new();
+        for chunk in [&stream[..cut], &stream[cut..]] {
+            let mut input = chunk;
+            while let Some(event) = reader.poll(&mut input).unwrap() {
+                record(&mut steps, event);
+            }
+            rest.extend_from_slice(input);
+        }
+        assert_eq!(
+            steps,
+            [Step::BodyReceived, Step::Verdict(true), Step::End],
+            "cut at {cut}"
+        );
+        assert_eq!(rest, b"200", "cut at {cut}");
+    }
+}

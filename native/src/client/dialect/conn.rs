@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use seam_core::dialect::client::{ReplyError, ReplyEvent, ReplyReader, QUIET_PAUSE_MS};
+use seam_core::Cut;
 use thiserror::Error;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -104,6 +105,8 @@ pub struct DialectConn {
     start: usize,
     end: usize,
     timeout: Duration,
+    cut: Option<Cut>,
+    pause: Duration,
 }
 
 impl DialectConn {
@@ -142,6 +145,8 @@ impl DialectConn {
             start: 0,
             end: 0,
             timeout,
+            cut: None,
+            pause: Duration::ZERO,
         })
     }
 
@@ -154,8 +159,31 @@ impl DialectConn {
         self.stream.get_ref()
     }
 
-    /// Writes `bytes` whole.
+    /// From now on, cuts every write into the chunks `cut` gives, written one by one with
+    /// `pause` after each (`None`: each write whole).
+    pub fn set_cut(&mut self, cut: Option<Cut>, pause: Duration) {
+        self.cut = cut;
+        self.pause = pause;
+    }
+
+    /// Writes `bytes`: whole, or in the chunks of the cut set with [`DialectConn::set_cut`].
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), ConnError> {
+        let Some(cut) = &self.cut else {
+            return self.write_whole(bytes).await;
+        };
+        let mut rest = bytes;
+        for len in cut.chunk_lengths(&[bytes.len()]) {
+            let (chunk, after) = rest.split_at(len);
+            rest = after;
+            self.write_whole(chunk).await?;
+            if !self.pause.is_zero() {
+                tokio::time::sleep(self.pause).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_whole(&mut self, bytes: &[u8]) -> Result<(), ConnError> {
         let written = async {
             self.stream.write_all(bytes).await?;
             self.stream.flush().await
