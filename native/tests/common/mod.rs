@@ -12,6 +12,7 @@ use seam_core::messages::Reply;
 use seam_core::{Decoder, Encoder, Event, Framing, Header};
 
 pub mod tutorial;
+pub mod tutorial_server;
 
 /// The `seam` binary under test.
 pub fn seam() -> Command {

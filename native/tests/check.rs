@@ -1,0 +1,205 @@
+//! `seam check NAME ADDR`: every cut passes against servers written correctly in the
+//! tutorials' style, the tutorials' own sticky-packet bug is caught and named, and a server
+//! that is not there or never answers ends the check with a clear error in bounded time.
+
+mod common;
+
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use common::seam;
+use common::tutorial_server::TutorialServer;
+
+/// The most a whole check may take here (each wait inside it is bounded by --timeout).
+const CHECK_BOUND: Duration = Duration::from_secs(120);
+
+fn check(args: &[&str]) -> (Output, Duration) {
+    let started = Instant::now();
+    let output = seam()
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("seam check runs");
+    (output, started.elapsed())
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Runs the check against the dialect's correct tutorial server; every cut must pass.
+fn passes_every_cut(dialect: &str, script: &str) {
+    let server = TutorialServer::start(script);
+    let stored = server.dir.path().to_str().unwrap().to_string();
+    let mut args = vec![dialect, &server.addr, "--seed", "42", "--timeout", "20"];
+    if matches!(dialect, "ftp" | "movie") {
+        args.extend(["--stored", &stored]);
+    }
+    let (output, took) = check(&args);
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert!(!report.contains("FAIL"), "{report}");
+    assert!(
+        report.contains("  pass  1. as the seed's client sends them"),
+        "{report}"
+    );
+    assert!(took < CHECK_BOUND);
+}
+
+#[test]
+fn every_cut_passes_against_a_correct_echo_server() {
+    passes_every_cut("echo", "echo_server.py");
+}
+
+#[test]
+fn every_cut_passes_against_a_correct_echo_upper_server() {
+    passes_every_cut("echo-upper", "echo_upper_server.py");
+}
+
+#[test]
+fn every_cut_passes_against_a_correct_udp_upper_server() {
+    passes_every_cut("udp-upper", "udp_upper_server.py");
+}
+
+#[test]
+fn every_cut_passes_against_a_correct_cmd_server() {
+    passes_every_cut("cmd", "cmd_server.py");
+}
+
+#[test]
+fn every_cut_passes_against_a_correct_cmd_len_server() {
+    passes_every_cut("cmd-len", "cmd_len_server.py");
+}
+
+#[test]
+fn every_cut_passes_against_a_correct_cmd_struct_server() {
+    passes_every_cut("cmd-struct", "cmd_struct_server.py");
+}
+
+#[test]
+fn every_cut_passes_against_a_correct_cmd_ready_server() {
+    passes_every_cut("cmd-ready", "cmd_ready_server.py");
+}
+
+#[test]
+fn every_cut_passes_against_a_correct_upload_md5_server() {
+    passes_every_cut("upload-md5", "upload_md5_server.py");
+}
+
+#[test]
+fn every_cut_passes_against_a_correct_ftp_server() {
+    passes_every_cut("ftp", "ftp_server.py");
+}
+
+#[test]
+fn every_cut_passes_against_a_correct_movie_server() {
+    passes_every_cut("movie", "movie_server.py");
+}
+
+#[test]
+fn a_body_loop_that_reads_past_the_body_fails_the_back_to_back_cut() {
+    let server = TutorialServer::start("ftp_server_reads_past.py");
+    let stored = server.dir.path().to_str().unwrap().to_string();
+    let (output, took) = check(&[
+        "ftp",
+        &server.addr,
+        "--stored",
+        &stored,
+        "--seed",
+        "7",
+        "--timeout",
+        "5",
+    ]);
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    let failed: Vec<&str> = report.lines().filter(|l| l.contains("FAIL")).collect();
+    assert_eq!(failed.len(), 1, "{report}");
+    assert!(
+        failed[0].starts_with("  FAIL  6. two requests back to back on one connection"),
+        "{report}"
+    );
+    assert!(
+        failed[0].contains("bytes for a 1,000,000-byte file")
+            && failed[0].contains("the server read past the body into the next header"),
+        "{report}"
+    );
+    assert!(
+        report.contains("1 of 6 cuts failed: 6 (back-to-back)"),
+        "{report}"
+    );
+    assert!(took < CHECK_BOUND);
+}
+
+#[test]
+fn the_json_report_names_the_failed_cut_and_its_cause() {
+    let server = TutorialServer::start("ftp_server_reads_past.py");
+    let stored = server.dir.path().to_str().unwrap().to_string();
+    let (output, _) = check(&[
+        "ftp",
+        &server.addr,
+        "--stored",
+        &stored,
+        "--seed",
+        "7",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["seed"], 7);
+    let cut = &report["cuts"][5];
+    assert_eq!(cut["name"], "back-to-back");
+    assert_eq!(cut["result"], "fail");
+    assert!(cut["cause"]
+        .as_str()
+        .unwrap()
+        .contains("read past the body"));
+}
+
+#[test]
+fn nothing_listening_ends_the_check_with_a_connection_error() {
+    // A port that was free a moment ago: nothing listens there.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let (output, took) = check(&["echo", &addr, "--timeout", "2"]);
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    assert!(text(&output).contains(&format!("cannot connect to {addr}")));
+    assert!(took < Duration::from_secs(10));
+}
+
+#[test]
+fn a_server_that_never_answers_fails_every_cut_with_no_reply_in_bounded_time() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    // Accepts every connection and holds it open, never reading or writing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let (output, took) = check(&["echo", &addr, "--timeout", "1"]);
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("  FAIL  1. as the seed's client sends them: no reply within 1 s"),
+        "{report}"
+    );
+    assert!(report.contains("7 of 7 cuts failed"), "{report}");
+    assert!(took < Duration::from_secs(30));
+}
+
+#[test]
+fn a_dialect_without_replies_needs_the_stored_folder() {
+    let (output, _) = check(&["ftp", "127.0.0.1:9"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).contains("--stored DIR"));
+}
