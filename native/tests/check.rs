@@ -203,3 +203,34 @@ fn a_dialect_without_replies_needs_the_stored_folder() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output).contains("--stored DIR"));
 }
+
+/// `seam serve`'s main listener stores ftp- and movie-style uploads itself.
+fn passes_every_cut_against_seam_serve(dialect: &str) {
+    let server = common::Server::start(&[]);
+    std::fs::create_dir_all(&server.root).unwrap();
+    let root = server.root.to_str().unwrap().to_string();
+    let (output, took) = check(&[
+        dialect,
+        &server.addr_arg(),
+        "--stored",
+        &root,
+        "--seed",
+        "3",
+        "--timeout",
+        "20",
+    ]);
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert!(report.contains("all 6 cuts passed"), "{report}");
+    assert!(took < CHECK_BOUND);
+}
+
+#[test]
+fn every_cut_passes_against_seam_serves_own_ftp_uploads() {
+    passes_every_cut_against_seam_serve("ftp");
+}
+
+#[test]
+fn every_cut_passes_against_seam_serves_own_movie_uploads() {
+    passes_every_cut_against_seam_serve("movie");
+}

@@ -61,6 +61,12 @@ pub enum ConnError {
     /// The server closed the connection in the middle of the reply.
     #[error("the server closed the connection in the middle of its reply: {0}")]
     ClosedEarly(ReplyError),
+    /// Nothing could be written for a whole timeout: the server stopped reading.
+    #[error("the server stopped reading: nothing could be sent for {secs} s")]
+    WriteStalled {
+        /// How long we waited.
+        secs: f64,
+    },
     /// The server stopped reading while the request was being sent.
     #[error("the server closed the connection while the request was still being sent")]
     StoppedReading,
@@ -195,9 +201,8 @@ impl DialectConn {
                 io::ErrorKind::ConnectionReset => ConnError::Reset { received: 0 },
                 _ => ConnError::Io(error),
             }),
-            Err(_) => Err(ConnError::NoReply {
+            Err(_) => Err(ConnError::WriteStalled {
                 secs: self.timeout.as_secs_f64(),
-                received: 0,
             }),
         }
     }
