@@ -7,8 +7,8 @@ mod common;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use common::python_server::PythonServer;
 use common::seam;
-use common::tutorial_server::TutorialServer;
 
 /// The most a whole check may take here (each wait inside it is bounded by --timeout).
 const CHECK_BOUND: Duration = Duration::from_secs(120);
@@ -33,7 +33,7 @@ fn text(output: &Output) -> String {
 
 /// Runs the check against the dialect's correct tutorial server; every cut must pass.
 fn passes_every_cut(dialect: &str, script: &str) {
-    let server = TutorialServer::start(script);
+    let server = PythonServer::start(script);
     let stored = server.dir.path().to_str().unwrap().to_string();
     let mut args = vec![dialect, &server.addr, "--seed", "42", "--timeout", "20"];
     if matches!(dialect, "ftp" | "movie") {
@@ -102,7 +102,7 @@ fn every_cut_passes_against_a_correct_movie_server() {
 
 #[test]
 fn a_body_loop_that_reads_past_the_body_fails_the_back_to_back_cut() {
-    let server = TutorialServer::start("ftp_server_reads_past.py");
+    let server = PythonServer::start("ftp_server_reads_past.py");
     let stored = server.dir.path().to_str().unwrap().to_string();
     let (output, took) = check(&[
         "ftp",
@@ -136,7 +136,7 @@ fn a_body_loop_that_reads_past_the_body_fails_the_back_to_back_cut() {
 
 #[test]
 fn the_json_report_names_the_failed_cut_and_its_cause() {
-    let server = TutorialServer::start("ftp_server_reads_past.py");
+    let server = PythonServer::start("ftp_server_reads_past.py");
     let stored = server.dir.path().to_str().unwrap().to_string();
     let (output, _) = check(&[
         "ftp",
@@ -233,4 +233,79 @@ fn every_cut_passes_against_seam_serves_own_ftp_uploads() {
 #[test]
 fn every_cut_passes_against_seam_serves_own_movie_uploads() {
     passes_every_cut_against_seam_serve("movie");
+}
+
+/// Runs the check against one `seam serve --tutorial NAME=…` listener; every cut must pass.
+fn passes_every_cut_against_seams_tutorial_listener(dialect: &str) {
+    let server = common::tutorial::TutorialServer::start(&[dialect], &["--allow-exec", "echo"]);
+    std::fs::create_dir_all(server.root()).unwrap();
+    let addr = server.addr(dialect).to_string();
+    let root = server.root().to_str().unwrap().to_string();
+    let (output, took) = check(&[
+        dialect,
+        &addr,
+        "--stored",
+        &root,
+        "--seed",
+        "11",
+        "--timeout",
+        "20",
+    ]);
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains("cuts passed") && !report.contains("FAIL"),
+        "{report}"
+    );
+    assert!(took < CHECK_BOUND);
+}
+
+#[test]
+fn every_cut_passes_against_seams_echo_listener() {
+    passes_every_cut_against_seams_tutorial_listener("echo");
+}
+
+#[test]
+fn every_cut_passes_against_seams_echo_upper_listener() {
+    passes_every_cut_against_seams_tutorial_listener("echo-upper");
+}
+
+#[test]
+fn every_cut_passes_against_seams_udp_upper_listener() {
+    passes_every_cut_against_seams_tutorial_listener("udp-upper");
+}
+
+#[test]
+fn every_cut_passes_against_seams_cmd_listener() {
+    passes_every_cut_against_seams_tutorial_listener("cmd");
+}
+
+#[test]
+fn every_cut_passes_against_seams_cmd_len_listener() {
+    passes_every_cut_against_seams_tutorial_listener("cmd-len");
+}
+
+#[test]
+fn every_cut_passes_against_seams_cmd_struct_listener() {
+    passes_every_cut_against_seams_tutorial_listener("cmd-struct");
+}
+
+#[test]
+fn every_cut_passes_against_seams_cmd_ready_listener() {
+    passes_every_cut_against_seams_tutorial_listener("cmd-ready");
+}
+
+#[test]
+fn every_cut_passes_against_seams_upload_md5_listener() {
+    passes_every_cut_against_seams_tutorial_listener("upload-md5");
+}
+
+#[test]
+fn every_cut_passes_against_seams_ftp_listener() {
+    passes_every_cut_against_seams_tutorial_listener("ftp");
+}
+
+#[test]
+fn every_cut_passes_against_seams_movie_listener() {
+    passes_every_cut_against_seams_tutorial_listener("movie");
 }

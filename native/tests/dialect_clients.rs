@@ -7,7 +7,7 @@ mod common;
 use std::process::Output;
 use std::time::Duration;
 
-use common::tutorial_server::TutorialServer;
+use common::python_server::PythonServer;
 use common::{seam, write_pattern, TempDir};
 
 /// How long a stored file may take to appear.
@@ -38,7 +38,7 @@ fn assert_ok(output: &Output) {
 
 /// Uploads two files on one connection and checks that both land whole.
 fn uploads_land_whole(dialect: &str, script: &str) -> Output {
-    let server = TutorialServer::start(script);
+    let server = PythonServer::start(script);
     let local = TempDir::new("dialect-upload");
     let big = local.join("big.bin");
     let small = local.join("small.txt");
@@ -79,7 +79,7 @@ fn put_in_the_upload_md5_dialect_gets_100_for_every_file() {
 }
 
 fn exec_prints_the_output(dialect: &str, script: &str) {
-    let server = TutorialServer::start(script);
+    let server = PythonServer::start(script);
     let output = run(&[
         "exec",
         "--dialect",
@@ -117,7 +117,7 @@ fn exec_in_the_cmd_ready_dialect_sends_recv_ready_and_prints_the_output() {
 
 #[test]
 fn exec_relays_an_output_larger_than_any_single_read() {
-    let server = TutorialServer::start("cmd_len_server.py");
+    let server = PythonServer::start("cmd_len_server.py");
     let output = run(&[
         "exec",
         "--dialect",
@@ -136,7 +136,7 @@ fn exec_relays_an_output_larger_than_any_single_read() {
 
 #[test]
 fn send_in_the_echo_dialect_prints_the_same_text() {
-    let server = TutorialServer::start("echo_server.py");
+    let server = PythonServer::start("echo_server.py");
     let output = run(&[
         "send",
         "--dialect",
@@ -151,7 +151,7 @@ fn send_in_the_echo_dialect_prints_the_same_text() {
 
 #[test]
 fn send_in_the_echo_upper_dialect_prints_the_text_upper_cased() {
-    let server = TutorialServer::start("echo_upper_server.py");
+    let server = PythonServer::start("echo_upper_server.py");
     let output = run(&[
         "send",
         "--dialect",
@@ -166,7 +166,7 @@ fn send_in_the_echo_upper_dialect_prints_the_text_upper_cased() {
 
 #[test]
 fn udp_send_in_the_udp_upper_dialect_prints_the_datagram_upper_cased() {
-    let server = TutorialServer::start("udp_upper_server.py");
+    let server = PythonServer::start("udp_upper_server.py");
     let output = run(&[
         "udp",
         "send",
@@ -182,7 +182,7 @@ fn udp_send_in_the_udp_upper_dialect_prints_the_datagram_upper_cased() {
 
 #[test]
 fn trace_records_the_bare_bytes_both_ways() {
-    let server = TutorialServer::start("echo_upper_server.py");
+    let server = PythonServer::start("echo_upper_server.py");
     let dir = TempDir::new("dialect-trace");
     let trace = dir.join("trace.jsonl");
     let output = run(&[
@@ -222,4 +222,59 @@ fn a_dialect_of_another_command_is_a_command_line_error() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(" is for seam "), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn put_in_the_upload_md5_dialect_is_stored_by_seams_own_listener() {
+    let server = common::tutorial::TutorialServer::start(&["upload-md5"], &[]);
+    let local = TempDir::new("dialect-seam-upload");
+    let file = local.join("notes.bin");
+    let md5 = write_pattern(&file, 200_000, 3);
+    let addr = server.addr("upload-md5").to_string();
+    let output = run(&[
+        "put",
+        "--dialect",
+        "upload-md5",
+        "--server",
+        &addr,
+        file.to_str().unwrap(),
+    ]);
+    assert_ok(&output);
+    assert!(stdout(&output).contains("the server answered 100"));
+    assert_eq!(common::md5_of(&server.root().join("notes.bin")), md5);
+}
+
+#[test]
+fn exec_in_the_cmd_ready_dialect_runs_on_seams_own_listener() {
+    let server = common::tutorial::TutorialServer::start(&["cmd-ready"], &["--allow-exec", "echo"]);
+    let addr = server.addr("cmd-ready").to_string();
+    let output = run(&[
+        "exec",
+        "--dialect",
+        "cmd-ready",
+        "--server",
+        &addr,
+        "--",
+        "echo",
+        "from",
+        "seam",
+    ]);
+    assert_ok(&output);
+    assert_eq!(stdout(&output), "from seam\n");
+}
+
+#[test]
+fn send_in_the_echo_upper_dialect_is_answered_by_seams_own_listener() {
+    let server = common::tutorial::TutorialServer::start(&["echo-upper"], &[]);
+    let addr = server.addr("echo-upper").to_string();
+    let output = run(&[
+        "send",
+        "--dialect",
+        "echo-upper",
+        "--server",
+        &addr,
+        "quiet please",
+    ]);
+    assert_ok(&output);
+    assert_eq!(stdout(&output), "QUIET PLEASE\n");
 }

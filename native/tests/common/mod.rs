@@ -11,8 +11,8 @@ use std::time::Duration;
 use seam_core::messages::Reply;
 use seam_core::{Decoder, Encoder, Event, Framing, Header};
 
+pub mod python_server;
 pub mod tutorial;
-pub mod tutorial_server;
 
 /// The `seam` binary under test.
 pub fn seam() -> Command {

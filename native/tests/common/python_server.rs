@@ -31,8 +31,8 @@ pub fn servers_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/tutorials/servers")
 }
 
-/// A running tutorial server, stopped when dropped.
-pub struct TutorialServer {
+/// A running Python tutorial server, stopped when dropped.
+pub struct PythonServer {
     child: Child,
     /// Its loopback address.
     pub addr: String,
@@ -40,9 +40,9 @@ pub struct TutorialServer {
     pub dir: TempDir,
 }
 
-impl TutorialServer {
+impl PythonServer {
     /// Starts `python3 SCRIPT 0 DIR` and waits for the port it prints.
-    pub fn start(script: &str) -> TutorialServer {
+    pub fn start(script: &str) -> PythonServer {
         let dir = TempDir::new("tutorial-server");
         let mut child = Command::new(python())
             .arg(servers_dir().join(script))
@@ -68,7 +68,7 @@ impl TutorialServer {
                 panic!("{script} printed no port within {START:?}: {line:?}");
             }
         };
-        TutorialServer {
+        PythonServer {
             child,
             addr: format!("127.0.0.1:{port}"),
             dir,
@@ -89,7 +89,7 @@ impl TutorialServer {
     }
 }
 
-impl Drop for TutorialServer {
+impl Drop for PythonServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
