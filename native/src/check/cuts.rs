@@ -153,3 +153,48 @@ pub fn plan(dialect: Dialect, seed: u64) -> Vec<CutPlan> {
         },
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skipped(dialect: Dialect) -> Vec<u8> {
+        plan(dialect, 1)
+            .iter()
+            .filter(|cut| cut.skip.is_some())
+            .map(|cut| cut.number)
+            .collect()
+    }
+
+    #[test]
+    fn every_cut_applies_to_an_upload_with_replies() {
+        assert_eq!(skipped(Dialect::UploadMd5), Vec::<u8>::new());
+        assert_eq!(skipped(Dialect::Echo), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn a_dialect_that_never_replies_skips_only_the_small_reads() {
+        assert_eq!(skipped(Dialect::Ftp), [7]);
+        assert_eq!(skipped(Dialect::Movie), [7]);
+    }
+
+    #[test]
+    fn a_bare_command_is_never_cut() {
+        assert_eq!(skipped(Dialect::CmdReady), [2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_datagram_is_sent_whole_once_or_twice() {
+        assert_eq!(skipped(Dialect::UdpUpper), [2, 3, 4, 5, 7]);
+    }
+
+    #[test]
+    fn the_random_cut_is_seeded_from_the_run() {
+        let cuts = plan(Dialect::Echo, 99);
+        assert!(matches!(
+            cuts[4].writes,
+            Writes::Cut(Cut::Random { seed: 99, .. })
+        ));
+        assert!(cuts[4].what.contains("seed 99"));
+    }
+}

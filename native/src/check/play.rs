@@ -261,6 +261,12 @@ async fn silent_uploads(ctx: &Ctx, plan: &CutPlan, conn: &mut DialectConn) -> Re
         Err(error) => Some(error.to_string()),
     };
     let stored = wait_stored(dir, &uploads, ctx.timeout).await;
+    if stored.is_ok() {
+        // Whole and right: nothing to look at, so the folder is left as it was.
+        for upload in &uploads {
+            let _ = std::fs::remove_file(dir.join(&upload.name));
+        }
+    }
     match (connection, stored) {
         (None, Ok(())) => Ok(()),
         (Some(cause), Ok(())) | (None, Err(cause)) => Err(cause),
