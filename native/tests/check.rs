@@ -48,6 +48,13 @@ fn passes_every_cut(dialect: &str, script: &str) {
         "{report}"
     );
     assert!(took < CHECK_BOUND);
+    if matches!(dialect, "ftp" | "movie") {
+        let left: Vec<_> = std::fs::read_dir(server.dir.path()).unwrap().collect();
+        assert!(
+            left.is_empty(),
+            "the files of passed cuts are removed: {left:?}"
+        );
+    }
 }
 
 #[test]
