@@ -316,3 +316,24 @@ fn every_cut_passes_against_seams_ftp_listener() {
 fn every_cut_passes_against_seams_movie_listener() {
     passes_every_cut_against_seams_tutorial_listener("movie");
 }
+
+#[test]
+fn an_md5_read_with_one_recv_fails_when_the_next_header_sticks_to_it() {
+    let server = PythonServer::start("upload_md5_server_md5_sticks.py");
+    let (output, took) = check(&["upload-md5", &server.addr, "--seed", "7", "--timeout", "5"]);
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("  pass  1. as the seed's client sends them"),
+        "{report}"
+    );
+    assert!(
+        report.contains("  pass  2. everything merged into one write"),
+        "{report}"
+    );
+    assert!(
+        report.contains("  FAIL  6. two requests back to back on one connection"),
+        "{report}"
+    );
+    assert!(took < CHECK_BOUND);
+}

@@ -221,13 +221,8 @@ async fn upload_md5(ctx: &Ctx, plan: &CutPlan, conn: &mut DialectConn) -> Result
             )
         })?;
         if verdict != Some(true) {
-            let hint = if plan.back_to_back {
-                "; the MD5 and the next header arrived together: read exactly 32 bytes of MD5"
-            } else {
-                ""
-            };
             return Err(format!(
-                "the server answered 10000 (MD5 mismatch) for {}, whose MD5 was right: it did not read exactly the file's bytes, or not exactly the MD5{hint}",
+                "the server answered 10000 (MD5 mismatch) for {}, though the file and its MD5 were right: it did not read exactly the file's bytes and then exactly the 32 bytes of the MD5 (one recv may return part of the MD5, or the MD5 with what follows it)",
                 upload.name
             ));
         }
