@@ -337,3 +337,25 @@ fn an_md5_read_with_one_recv_fails_when_the_next_header_sticks_to_it() {
     );
     assert!(took < CHECK_BOUND);
 }
+
+#[test]
+fn a_server_that_resets_the_connection_is_said_to_reset_it() {
+    // Reads the request, then closes with SO_LINGER 0: the system sends a reset.
+    let server = PythonServer::start_code(
+        "import socket, struct, sys\n\
+         s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(5)\n\
+         print(s.getsockname()[1], flush=True)\n\
+         while True:\n\
+         \x20   conn, _ = s.accept(); conn.recv(1024)\n\
+         \x20   conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n\
+         \x20   conn.close()\n",
+    );
+    let (output, took) = check(&["echo", &server.addr, "--timeout", "5"]);
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("  FAIL  1. as the seed's client sends them: the connection was reset"),
+        "{report}"
+    );
+    assert!(took < CHECK_BOUND);
+}

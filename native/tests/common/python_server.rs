@@ -43,9 +43,18 @@ pub struct PythonServer {
 impl PythonServer {
     /// Starts `python3 SCRIPT 0 DIR` and waits for the port it prints.
     pub fn start(script: &str) -> PythonServer {
+        PythonServer::spawn(script, &[servers_dir().join(script).into_os_string()])
+    }
+
+    /// Starts `python3 -c CODE 0 DIR`: a server that no tutorial teaches, for a test.
+    pub fn start_code(code: &str) -> PythonServer {
+        PythonServer::spawn("python3 -c", &["-c".into(), code.into()])
+    }
+
+    fn spawn(script: &str, program: &[std::ffi::OsString]) -> PythonServer {
         let dir = TempDir::new("tutorial-server");
         let mut child = Command::new(python())
-            .arg(servers_dir().join(script))
+            .args(program)
             .arg("0")
             .arg(dir.path())
             .current_dir(servers_dir())
