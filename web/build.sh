@@ -2,7 +2,9 @@
 # Builds the browser page's WebAssembly into web/pkg/ (never edit web/pkg/ by hand).
 # Idempotent: installs what it needs (the wasm32 target, the wasm-bindgen CLI at exactly
 # the version in Cargo.lock, and, when npm is there, binaryen's wasm-opt from web/node_modules),
-# then builds seam-wasm with the size-tuned `wasm-release` profile.
+# then builds seam-wasm with the size-tuned `wasm-release` profile, and writes a `.gz` and a
+# `.br` beside each file the page loads (`seam serve --web` sends them to browsers that accept
+# them; node's zlib makes both, so nothing more is installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,6 +52,22 @@ if [ -f web/package-lock.json ] && command -v npm >/dev/null; then
   mv web/pkg/seam_wasm_bg.wasm.opt web/pkg/seam_wasm_bg.wasm
 fi
 
+# Precompressed copies, rewritten on every build so that none is older than its file.
+step "precompress (.gz, .br) the page's HTML, JS, CSS and wasm"
+rm -f web/*.gz web/*.br
+node --input-type=module - web/index.html web/style.css web/*.js web/pkg/*.js web/pkg/*.wasm <<'JS'
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+for (const file of process.argv.slice(2)) {
+  const bytes = readFileSync(file);
+  writeFileSync(`${file}.gz`, gzipSync(bytes, { level: 9 }));
+  writeFileSync(`${file}.br`, brotliCompressSync(bytes, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  }));
+}
+JS
+
 raw=$(wc -c < web/pkg/seam_wasm_bg.wasm)
 gz=$(gzip -9 -c web/pkg/seam_wasm_bg.wasm | wc -c)
-step "built web/pkg: seam_wasm_bg.wasm $raw bytes, $gz gzipped"
+br=$(wc -c < web/pkg/seam_wasm_bg.wasm.br)
+step "built web/pkg: seam_wasm_bg.wasm $raw bytes, $gz gzipped, $br brotli"

@@ -1,29 +1,68 @@
 //! `seam serve --web ADDR`: serves the browser visualiser (the `web/` folder) over plain
-//! HTTP, GET and HEAD only, files inside that folder only.
+//! HTTP/1.1 with hyper and tower-http's `ServeDir`: GET and HEAD, files inside that folder
+//! only (no hidden ones), the right MIME types, `ETag`/`If-None-Match`, `Range`, and the
+//! `.br`/`.gz` files `web/build.sh` writes, sent with `Content-Encoding` when accepted.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::convert::Infallible;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use http::header::{self, HeaderName, HeaderValue};
+use http::{Request, Response, StatusCode};
+use hyper::body::Bytes;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tower::ServiceExt;
+use tower_http::body::UnsyncBoxBody;
+use tower_http::services::ServeDir;
 use tracing::{debug, warn};
 
-/// The most bytes of a request head read.
-const MAX_HEAD: usize = 16 * 1024;
-/// How long a client may take to send its request.
+/// How long a client may take to send a request's head.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest one connection may last, however slowly its client reads.
+const CONNECTION_LIMIT: Duration = Duration::from_secs(120);
+
+/// The page's scripts, styles and wasm come from its own origin; `'wasm-unsafe-eval'` lets
+/// it compile its WebAssembly and nothing else.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The security headers every response carries.
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-resource-policy", "same-origin"),
+];
+
+/// The body of every response: a file (or part of one) from `ServeDir`, or empty.
+type Body = UnsyncBoxBody<Bytes, std::io::Error>;
 
 /// Serves `dir` on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, dir: PathBuf) {
-    let dir = Arc::new(dir);
+    let files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .append_index_html_on_directories(true);
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                let dir = dir.clone();
+                let files = files.clone();
+                let service =
+                    hyper::service::service_fn(move |request| respond(files.clone(), request));
                 tokio::spawn(async move {
-                    if let Err(error) = respond(stream, &dir).await {
-                        debug!(%error, "web request failed");
+                    let connection = http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(REQUEST_TIMEOUT)
+                        .serve_connection(TokioIo::new(stream), service);
+                    match tokio::time::timeout(CONNECTION_LIMIT, connection).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(error)) => debug!(%error, "web connection failed"),
+                        Err(_) => debug!("web connection outlived its limit"),
                     }
                 });
             }
@@ -35,89 +74,35 @@ pub async fn serve(listener: TcpListener, dir: PathBuf) {
     }
 }
 
-async fn respond(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
-    let mut head = Vec::with_capacity(1024);
-    let mut buf = [0u8; 2048];
-    let read_head = async {
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 || head.len() + n > MAX_HEAD {
-                return Err(std::io::Error::other("incomplete or oversized request"));
-            }
-            head.extend_from_slice(&buf[..n]);
-        }
-        Ok(())
-    };
-    tokio::time::timeout(REQUEST_TIMEOUT, read_head)
-        .await
-        .map_err(|_| std::io::Error::other("request timed out"))??;
-    let line = head.split(|&b| b == b'\r').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line);
-    let mut parts = line.split(' ');
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let (status, content_type, body) = match method {
-        "GET" | "HEAD" => match resolve(dir, target) {
-            Some(path) => match tokio::fs::read(&path).await {
-                Ok(bytes) => ("200 OK", content_type(&path), bytes),
-                Err(_) => not_found(),
-            },
-            None => not_found(),
-        },
-        _ => (
-            "405 Method Not Allowed",
-            "text/plain; charset=utf-8",
-            b"GET or HEAD only\n".to_vec(),
-        ),
-    };
-    let header = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(header.as_bytes()).await?;
-    if method != "HEAD" {
-        stream.write_all(&body).await?;
-    }
-    stream.shutdown().await
-}
-
-fn not_found() -> (&'static str, &'static str, Vec<u8>) {
-    (
-        "404 Not Found",
-        "text/plain; charset=utf-8",
-        b"not found\n".to_vec(),
-    )
-}
-
-/// The file a request target names inside `dir`, or `None` when it is outside or absent.
-fn resolve(dir: &Path, target: &str) -> Option<PathBuf> {
-    let path = target.split(['?', '#']).next()?;
-    let relative = path.strip_prefix('/')?;
-    let relative = if relative.is_empty() || relative.ends_with('/') {
-        format!("{relative}index.html")
+/// One request: 404 for hidden names, else `ServeDir`'s answer; then the security headers
+/// and `Cache-Control: no-cache` (revalidate with the `ETag` each time).
+async fn respond(
+    files: ServeDir,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let mut response = if names_hidden(request.uri().path()) {
+        let mut response = Response::new(Body::default());
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        response
     } else {
-        relative.to_string()
+        files.oneshot(request).await?.map(Body::from)
     };
-    let safe = relative.split('/').all(|part| {
-        !part.is_empty() && !part.starts_with('.') && !part.contains(['\\', '%', '\0'])
-    });
-    if !safe {
-        return None;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     }
-    let full = dir.join(relative).canonicalize().ok()?;
-    (full.starts_with(dir) && full.is_file()).then_some(full)
+    Ok(response)
 }
 
-fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "wasm" => "application/wasm",
-        "json" => "application/json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "ts" | "txt" | "md" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
+/// Whether a request path names a hidden file or folder (a part starting with a dot, also
+/// when percent-encoded); `ServeDir` itself refuses `..`.
+fn names_hidden(path: &str) -> bool {
+    path.split('/').any(|part| {
+        let lower = part.to_ascii_lowercase();
+        part.starts_with('.') || lower.starts_with("%2e")
+    })
 }
