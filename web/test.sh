@@ -39,8 +39,8 @@ wasm-bindgen --target web --no-typescript --out-dir "$target_dir/wasm-vectors" \
 export SEAM_VECTORS_PKG="$PWD/$target_dir/wasm-vectors"
 case "$target_dir" in /*) export SEAM_VECTORS_PKG="$target_dir/wasm-vectors" ;; esac
 
-if [ -z "${SEAM_TRACE_FILE:-}" ] && [ -z "${SEAM_BIN:-}" ]; then
-  step "cargo build -p seam-native (for a real trace)"
+if [ -z "${SEAM_BIN:-}" ]; then
+  step "cargo build -p seam-native (a real trace, and the page served by seam serve --web)"
   cargo build -p seam-native
   export SEAM_BIN="$PWD/$target_dir/debug/seam"
   case "$target_dir" in /*) export SEAM_BIN="$target_dir/debug/seam" ;; esac

@@ -290,3 +290,68 @@ test('readable at 1280x800 and at phone width', async (t) => {
     await page.close();
   }
 });
+
+/** Starts `seam serve --web` on free loopback ports over web/; resolves to {url, stop()}. */
+async function seamWeb() {
+  const bin = process.env.SEAM_BIN ?? join(REPO, 'target', 'debug', 'seam');
+  assert.ok(existsSync(bin), `no seam binary at ${bin}: set SEAM_BIN`);
+  const dir = mkdtempSync(join(tmpdir(), 'seam-web-'));
+  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--root', join(dir, 'root'),
+    '--web', '127.0.0.1:0', '--web-dir', WEB], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const stop = () => { child.kill(); rmSync(dir, { recursive: true, force: true }); };
+  let seen = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`seam serve --web printed no URL: ${seen}`)), 15000);
+    child.stdout.on('data', (chunk) => {
+      seen += chunk;
+      const match = /the visualiser is at (\S+)/.exec(seen);
+      if (match) { clearTimeout(timer); resolve(match[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`seam serve exited (${code}): ${seen}`)); });
+  }).catch((error) => { stop(); throw error; });
+  return { url, stop };
+}
+
+test('first load from seam serve --web: bytes over the wire and time to the first frame', async (t) => {
+  const served = await seamWeb();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  t.after(async () => { await context.close(); served.stop(); });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(e.message));
+  // The first animation frame after the page says it is ready, in ms since navigation.
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (!document.body?.dataset.ready) return;
+      observer.disconnect();
+      requestAnimationFrame(() => { window.seamFirstFrame = performance.now(); });
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-ready'] });
+  });
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const resources = new Map();
+  cdp.on('Network.responseReceived', ({ requestId, response }) => resources.set(requestId, {
+    url: response.url, encoding: response.headers['content-encoding'] ?? response.headers['Content-Encoding'] ?? '',
+  }));
+  cdp.on('Network.loadingFinished', ({ requestId, encodedDataLength }) => {
+    const resource = resources.get(requestId);
+    if (resource) resource.bytes = encodedDataLength;
+  });
+  await page.goto(served.url);
+  await page.waitForFunction(() => window.seamFirstFrame !== undefined);
+  const [firstFrame, domReady] = await page.evaluate(() => [window.seamFirstFrame,
+    performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd]);
+  assert.deepEqual(problems, [], 'the page logged errors (a Content-Security-Policy violation shows here)');
+
+  const loaded = [...resources.values()].filter((r) => r.bytes !== undefined);
+  const total = loaded.reduce((sum, r) => sum + r.bytes, 0);
+  for (const r of loaded) {
+    console.log(`  ${String(r.bytes).padStart(7)} B  ${r.encoding.padEnd(4)} ${new URL(r.url).pathname}`);
+  }
+  const wasm = loaded.find((r) => r.url.endsWith('.wasm'));
+  assert.ok(wasm, 'the page loaded its wasm');
+  assert.equal(wasm.encoding, 'br', 'the wasm came brotli-compressed');
+  console.log(`first load: ${loaded.length} files, ${total} bytes over the wire (target <= 150000); `
+    + `first frame ${firstFrame.toFixed(0)} ms after navigation (target <= 300; DOM ready at ${domReady.toFixed(0)} ms)`);
+});

@@ -25,9 +25,10 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECTION_LIMIT: Duration = Duration::from_secs(120);
 
 /// The page's scripts, styles and wasm come from its own origin; `'wasm-unsafe-eval'` lets
-/// it compile its WebAssembly and nothing else.
+/// it compile its WebAssembly and nothing else; `style` attributes (the UDP view's bar
+/// widths) are allowed, `<style>` elements are not.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+     style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// The security headers every response carries.
