@@ -12,7 +12,6 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-mod base64_decode;
 mod line;
 
 /// Which way a traced chunk went.
@@ -40,7 +39,7 @@ pub struct TraceChunk {
     pub bytes: Vec<u8>,
 }
 
-/// A trace line as written; [`line`] reads it back.
+/// A trace line as written; [`line::TraceLine`] reads it back.
 #[derive(Serialize)]
 struct TraceLine<'a> {
     conn: u64,
@@ -107,7 +106,8 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceChunk>, TraceError> {
             message,
         };
         let record = line::read_line(line).map_err(bad)?;
-        let bytes = base64_decode::decode(record.data.as_bytes())
+        let bytes = STANDARD
+            .decode(record.data.as_bytes())
             .map_err(|e| bad(format!("data is not base64: {e}")))?;
         let key = (record.conn, record.dir);
         let at = match next.binary_search_by_key(&key, |&(key, _)| key) {

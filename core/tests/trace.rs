@@ -75,3 +75,45 @@ fn a_line_without_conn_belongs_to_connection_0() {
         (0, &b"hi"[..])
     );
 }
+
+/// A line whose data is `data`, read alone.
+fn read_data(data: &str) -> Result<Vec<u8>, String> {
+    let line = format!("{{\"dir\":\"in\",\"t\":0,\"offset\":0,\"data\":\"{data}\"}}");
+    match parse_trace(&line) {
+        Ok(mut chunks) => Ok(chunks.remove(0).bytes),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+#[test]
+fn data_is_standard_base64_with_its_padding() {
+    assert_eq!(read_data(""), Ok(vec![]));
+    assert_eq!(read_data("AQ=="), Ok(vec![1]));
+    assert_eq!(read_data("+/+/"), Ok(vec![0xfb, 0xff, 0xbf]));
+    assert_eq!(read_data("aGk="), Ok(b"hi".to_vec()));
+    for (data, message) in [
+        ("aGk", "Invalid padding"),
+        ("aGk==", "Invalid symbol 61, offset 3."),
+        ("A", "Invalid input length: 1"),
+        ("AB==", "Invalid last symbol 66, offset 1."),
+        ("AAAA\\n", "Invalid symbol 10, offset 4."),
+        ("AA=A", "Invalid symbol 61, offset 2."),
+        ("-_", "Invalid symbol 45, offset 0."),
+    ] {
+        assert_eq!(
+            read_data(data),
+            Err(format!("trace line 1: data is not base64: {message}")),
+            "{data}"
+        );
+    }
+}
+
+#[test]
+fn any_bytes_read_back_from_their_trace_line() {
+    let bytes: Vec<u8> = (0..=255).collect();
+    for len in 0..64 {
+        let line = trace_line(0, Direction::Out, 0.0, 0, &bytes[len..len * 3]);
+        let chunks = parse_trace(&line).expect("a written line reads back");
+        assert_eq!(chunks[0].bytes, &bytes[len..len * 3], "{len} bytes");
+    }
+}
