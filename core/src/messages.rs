@@ -18,15 +18,24 @@
 
 use std::borrow::Cow;
 
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use strum::{EnumDiscriminants, EnumString, IntoStaticStr, VariantArray, VariantNames};
 use thiserror::Error;
 
 use crate::{decode_datagram, Encoder, Header};
 
 /// What a client asks of the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, EnumDiscriminants)]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[strum_discriminants(
+    name(RequestOp),
+    doc = "The kind of a [`Request`]: its `op`, named as on the wire.",
+    derive(Hash, EnumString, IntoStaticStr, VariantNames),
+    strum(serialize_all = "snake_case")
+)]
 pub enum Request {
     /// `hello`: the first frame of a connection, with the token when the server needs one.
     Hello {
@@ -100,8 +109,14 @@ pub enum Request {
 }
 
 /// What the server answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, EnumDiscriminants)]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[strum_discriminants(
+    name(ReplyOp),
+    doc = "The kind of a [`Reply`]: its `op`, named as on the wire.",
+    derive(Hash, EnumString, IntoStaticStr, VariantNames),
+    strum(serialize_all = "snake_case")
+)]
 pub enum Reply {
     /// `welcome`: the hello was accepted.
     Welcome {
@@ -218,8 +233,11 @@ pub enum OutputStream {
 }
 
 /// Stable error codes of [`Reply::Error`]; their snake_case names never change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ErrorCode {
     /// The byte stream broke the framing rules; the connection closes.
     BadFrame,
@@ -278,85 +296,99 @@ pub enum MessageError {
     },
 }
 
-const REQUEST_OPS: &[&str] = &[
-    "hello",
-    "put",
-    "put_data",
-    "put_end",
-    "get",
-    "list",
-    "delete",
-    "exec",
-    "chat_join",
-    "chat",
-    "echo",
-];
-const REPLY_OPS: &[&str] = &[
-    "welcome",
-    "stored",
-    "ready",
-    "file",
-    "file_end",
-    "listing",
-    "deleted",
-    "output",
-    "exit",
-    "chat_joined",
-    "chat_line",
-    "chat_left",
-    "echo",
-    "error",
-];
+impl ErrorCode {
+    /// The code's name on the wire, e.g. `"not_found"`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
 
-fn from_header<T: for<'de> Deserialize<'de>>(
-    header: &Header,
-    ops: &[&str],
-) -> Result<T, MessageError> {
-    let op = match header.get("op") {
-        Some(Value::String(op)) => op,
-        Some(other) => {
-            return Err(MessageError::BadFields {
-                op: other.to_string(),
-                message: "\"op\" must be a string".into(),
-            })
+impl From<&MessageError> for ErrorCode {
+    /// `unknown_op` for an op nobody knows, `bad_request` for any other bad message.
+    fn from(error: &MessageError) -> ErrorCode {
+        match error {
+            MessageError::UnknownOp(_) => ErrorCode::UnknownOp,
+            MessageError::MissingOp | MessageError::BadFields { .. } => ErrorCode::BadRequest,
         }
-        None => return Err(MessageError::MissingOp),
-    };
-    if !ops.contains(&op.as_str()) {
-        return Err(MessageError::UnknownOp(op.clone()));
+    }
+}
+
+/// The `op` of a header: a string, else the error to report.
+fn op_of(header: &Header) -> Result<&str, MessageError> {
+    match header.get("op") {
+        Some(Value::String(op)) => Ok(op),
+        Some(other) => Err(MessageError::BadFields {
+            op: other.to_string(),
+            message: "\"op\" must be a string".into(),
+        }),
+        None => Err(MessageError::MissingOp),
+    }
+}
+
+/// Reads a message of kind `Op` (the op names of `T`) from a header.
+fn from_header<T: for<'de> Deserialize<'de>, Op: FromStr>(
+    header: &Header,
+) -> Result<T, MessageError> {
+    let op = op_of(header)?;
+    if Op::from_str(op).is_err() {
+        return Err(MessageError::UnknownOp(op.to_string()));
     }
     T::deserialize(header).map_err(|e| MessageError::BadFields {
-        op: op.clone(),
+        op: op.to_string(),
         message: e.to_string(),
     })
 }
 
+impl RequestOp {
+    /// The op's name on the wire, e.g. `"put_data"`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl ReplyOp {
+    /// The op's name on the wire, e.g. `"chat_line"`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 impl Request {
+    /// This request's kind.
+    pub fn op(&self) -> RequestOp {
+        self.into()
+    }
+
     /// Reads a request from a decoded header.
     pub fn from_header(header: &Header) -> Result<Request, MessageError> {
         // The requests that come by the hundred thousand (echo, chat), read directly: the
         // same result serde gives below, without its buffering.
-        if let Some(Value::String(op)) = header.get("op") {
-            match (op.as_str(), header.get("size"), header.get("text")) {
-                ("echo", Some(Value::Number(size)), _) if size.is_u64() => {
+        if let Ok(op) = op_of(header).map(RequestOp::from_str) {
+            match (op, header.get("size"), header.get("text")) {
+                (Ok(RequestOp::Echo), Some(Value::Number(size)), _) if size.is_u64() => {
                     return Ok(Request::Echo {
                         size: size.as_u64().unwrap_or_default(),
                     })
                 }
-                ("chat", _, Some(Value::String(text))) => {
+                (Ok(RequestOp::Chat), _, Some(Value::String(text))) => {
                     return Ok(Request::Chat { text: text.clone() })
                 }
                 _ => {}
             }
         }
-        from_header(header, REQUEST_OPS)
+        from_header::<_, RequestOp>(header)
     }
 }
 
 impl Reply {
+    /// This reply's kind.
+    pub fn op(&self) -> ReplyOp {
+        self.into()
+    }
+
     /// Reads a reply from a decoded header.
     pub fn from_header(header: &Header) -> Result<Reply, MessageError> {
-        from_header(header, REPLY_OPS)
+        from_header::<_, ReplyOp>(header)
     }
 
     /// An error reply.
@@ -474,8 +506,7 @@ pub fn answer_echo_datagram(encoder: &Encoder, datagram: &[u8]) -> DatagramAnswe
             ErrorCode::BadRequest,
             "only echo is answered over UDP".into(),
         ),
-        Err(error @ MessageError::UnknownOp(_)) => refuse(ErrorCode::UnknownOp, error.to_string()),
-        Err(error) => refuse(ErrorCode::BadRequest, error.to_string()),
+        Err(error) => refuse(ErrorCode::from(&error), error.to_string()),
     }
 }
 

@@ -4,9 +4,12 @@ mod common;
 
 use common::{feed_ok, object, split_by_lengths};
 use proptest::prelude::*;
-use seam_core::messages::{ErrorCode, FileEntry, MessageError, OutputStream, Reply, Request};
+use seam_core::messages::{
+    ErrorCode, FileEntry, MessageError, OutputStream, Reply, ReplyOp, Request, RequestOp,
+};
 use seam_core::{md5_hex, BodyDigest, Decoder, Encoder, Event, Header};
 use serde_json::{json, Value};
+use strum::{VariantArray, VariantNames};
 
 fn requests() -> Vec<(Request, Value)> {
     vec![
@@ -637,4 +640,55 @@ fn the_quick_reading_of_echo_and_chat_agrees_with_serde() {
         });
         assert_eq!(quick, serde, "{header}");
     }
+}
+
+/// The variant names serde lists when it meets an unknown `op` for `T`.
+fn serde_ops<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> String {
+    let error = serde_json::from_value::<T>(json!({"op": "no_such_op"})).unwrap_err();
+    error.to_string()
+}
+
+#[test]
+fn op_names_are_the_serde_tags_of_their_messages() {
+    for (request, json) in requests() {
+        assert_eq!(request.op().as_str(), json["op"], "{request:?}");
+    }
+    for (reply, json) in replies() {
+        assert_eq!(reply.op().as_str(), json["op"], "{reply:?}");
+    }
+    let listed = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    assert!(
+        serde_ops::<Request>().contains(&listed(RequestOp::VARIANTS)),
+        "{}",
+        serde_ops::<Request>()
+    );
+    assert!(
+        serde_ops::<Reply>().contains(&listed(ReplyOp::VARIANTS)),
+        "{}",
+        serde_ops::<Reply>()
+    );
+}
+
+#[test]
+fn an_error_code_is_named_as_serde_writes_it() {
+    for &code in ErrorCode::VARIANTS {
+        assert_eq!(serde_json::to_value(code).unwrap(), json!(code.as_str()));
+    }
+    assert_eq!(ErrorCode::Md5Mismatch.as_str(), "md5_mismatch");
+}
+
+#[test]
+fn an_unknown_op_is_unknown_op_and_other_bad_messages_bad_request() {
+    let code = |header: Value| ErrorCode::from(&Request::from_header(&object(header)).unwrap_err());
+    assert_eq!(code(json!({"op": "fly"})), ErrorCode::UnknownOp);
+    assert_eq!(code(json!({"op": "welcome"})), ErrorCode::UnknownOp);
+    assert_eq!(code(json!({"op": "get"})), ErrorCode::BadRequest);
+    assert_eq!(code(json!({"name": "x"})), ErrorCode::BadRequest);
+    assert_eq!(code(json!({"op": 7})), ErrorCode::BadRequest);
 }

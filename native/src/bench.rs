@@ -20,7 +20,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use seam_core::messages::{Reply, Request};
+use seam_core::messages::{Reply, ReplyOp, Request};
 use seam_core::{Decoder, Encoder, Event, Framing};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -168,6 +168,11 @@ pub fn echo(args: &EchoArgs) -> BenchResult {
     }))
 }
 
+/// The kind of reply a header holds, if its `op` names one.
+fn reply_op(header: &seam_core::Header) -> Option<ReplyOp> {
+    header.get("op")?.as_str()?.parse().ok()
+}
+
 /// Checks one event of an echo reply against the request's body (`got` counts the body
 /// bytes seen so far); true once the whole, identical echo has arrived.
 fn check_echo_event(
@@ -176,9 +181,7 @@ fn check_echo_event(
     got: &mut usize,
 ) -> Result<bool, String> {
     match event.map_err(|e| e.to_string())? {
-        Event::Header { header, .. }
-            if header.get("op").and_then(Value::as_str) != Some("echo") =>
-        {
+        Event::Header { header, .. } if reply_op(&header) != Some(ReplyOp::Echo) => {
             Err(format!("not an echo: {header:?}"))
         }
         Event::BodyPiece { bytes, .. } => {
@@ -358,13 +361,13 @@ fn count_lines(
     loop {
         for event in decoder.feed(&pending) {
             if let Event::Header { header, .. } = event.map_err(|e| e.to_string())? {
-                match header.get("op").and_then(Value::as_str) {
-                    Some("chat_line")
+                match reply_op(&header) {
+                    Some(ReplyOp::ChatLine)
                         if header.get("from").and_then(Value::as_str) == Some(SENDER) =>
                     {
                         count += 1
                     }
-                    Some("error") => return Err(format!("reader {slot}: {header:?}")),
+                    Some(ReplyOp::Error) => return Err(format!("reader {slot}: {header:?}")),
                     _ => {}
                 }
             }

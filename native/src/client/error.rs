@@ -25,7 +25,7 @@ pub enum ClientError {
     #[error("the server broke the protocol: {0}")]
     Protocol(String),
     /// The server refused the request.
-    #[error("the server refused: {message} ({code})", code = code_name(*code))]
+    #[error("the server refused: {message} ({code})", code = code.as_str())]
     Refused {
         /// Its stable code.
         code: ErrorCode,
@@ -56,13 +56,6 @@ pub enum ClientError {
     /// The command line asks for something impossible.
     #[error("{0}")]
     Usage(String),
-}
-
-fn code_name(code: ErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 impl ClientError {
@@ -108,7 +101,7 @@ impl ClientError {
     /// The failure as a JSON line for `--json`.
     pub fn to_json(&self) -> serde_json::Value {
         let code = match self {
-            ClientError::Refused { code, .. } => code_name(*code),
+            ClientError::Refused { code, .. } => code.as_str().to_string(),
             ClientError::Connect(..) | ClientError::Lost(_) | ClientError::Closed => {
                 "connection".into()
             }

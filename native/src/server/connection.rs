@@ -338,11 +338,7 @@ async fn handle(conn: &mut Conn, head: Head) -> Result<(), Failure> {
         Ok(request) => request,
         Err(error) => {
             conn.reader.skip_body().await?;
-            let code = match error {
-                seam_core::messages::MessageError::UnknownOp(_) => ErrorCode::UnknownOp,
-                _ => ErrorCode::BadRequest,
-            };
-            return Err(Refusal::new(code, error.to_string()).into());
+            return Err(Refusal::new(ErrorCode::from(&error), error.to_string()).into());
         }
     };
     debug!(conn = conn.id, ?request, "request");
