@@ -11,6 +11,8 @@ use seam_core::{
 
 /// Exit code: the stream broke the framing rules (or the peer broke the protocol).
 pub const EXIT_FRAMING: u8 = 1;
+/// Exit code: the command line is wrong (clap's own code).
+pub const EXIT_USAGE: u8 = 2;
 /// Exit code: a local file or stream could not be read or written.
 pub const EXIT_IO: u8 = 3;
 /// Exit code: the server could not be reached, or the connection was lost.
@@ -22,14 +24,40 @@ pub const EXIT_MD5: u8 = 6;
 /// Exit code: the destination exists and --force was not given.
 pub const EXIT_EXISTS: u8 = 7;
 
-const EXIT_CODES: &str = "Exit codes: 0 success; 1 the stream or the peer broke the framing \
-rules; 2 bad command line; 3 a local file could not be read or written; 4 the server could not \
-be reached or the connection was lost; 5 the server refused the request; 6 an MD5 check \
-failed (nothing was stored under the final name); 7 the destination exists (use --force).";
+/// Every exit code of `decode` and the file commands, with its meaning: the one table the
+/// help's list is written from.
+const EXIT_CODE_TABLE: [(u8, &str); 8] = [
+    (0, "success"),
+    (
+        EXIT_FRAMING,
+        "the stream or the peer broke the framing rules",
+    ),
+    (EXIT_USAGE, "bad command line"),
+    (EXIT_IO, "a local file could not be read or written"),
+    (
+        EXIT_CONNECTION,
+        "the server could not be reached or the connection was lost",
+    ),
+    (EXIT_REFUSED, "the server refused the request"),
+    (
+        EXIT_MD5,
+        "an MD5 check failed (nothing was stored under the final name)",
+    ),
+    (EXIT_EXISTS, "the destination exists (use --force)"),
+];
+
+/// The help's list of exit codes, from [`EXIT_CODE_TABLE`].
+fn exit_codes() -> String {
+    let list: Vec<String> = EXIT_CODE_TABLE
+        .iter()
+        .map(|(code, meaning)| format!("{code} {meaning}"))
+        .collect();
+    format!("Exit codes: {}.", list.join("; "))
+}
 
 /// Seam: length-prefixed JSON framing over TCP, done properly.
 #[derive(Debug, Parser)]
-#[command(name = "seam", version, about, after_help = EXIT_CODES)]
+#[command(name = "seam", version, about, after_help = exit_codes())]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -40,33 +68,33 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Decode a captured byte stream and print one JSON line per framing event.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = exit_codes())]
     Decode(DecodeArgs),
     /// Serve many clients at once: files (upload, download, list, delete), echo, a chat,
     /// allowed commands (`--allow-exec`) and UDP echo (`--udp`).
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = exit_codes())]
     Serve(ServeArgs),
     /// Upload files, verified by MD5 before they appear on the server.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = exit_codes())]
     Put(PutArgs),
     /// Download files, verified by MD5 before they appear here.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = exit_codes())]
     Get(GetArgs),
     /// List the server's files.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = exit_codes())]
     Ls(LsArgs),
     /// Delete a file on the server.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = exit_codes())]
     Rm(RmArgs),
     /// Run a program the server allows (no shell); exits with the program's exit code.
     #[command(after_help = EXEC_EXIT_CODES)]
     Exec(ExecArgs),
     /// Send one message and print the server's echo of it.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = exit_codes())]
     Send(SendArgs),
     /// Chat with everyone in the server's chat: lines from standard input (a terminal or a
     /// pipe), everyone's lines to standard output; end of input leaves.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = exit_codes())]
     Chat(ChatArgs),
     /// Test your own server of a tutorial's protocol: plays its client side several times,
     /// cutting the bytes differently each time (merged, split, one byte at a time, random,
@@ -519,4 +547,23 @@ fn parse_udp_dialect(name: &str) -> Result<Dialect, String> {
 
 fn parse_any_dialect(name: &str) -> Result<Dialect, String> {
     name.parse::<Dialect>().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod exit_code_tests {
+    use super::*;
+
+    #[test]
+    fn the_help_lists_every_exit_code_once_in_order() {
+        let codes: Vec<u8> = EXIT_CODE_TABLE.iter().map(|(code, _)| *code).collect();
+        assert_eq!(codes, (0..=7).collect::<Vec<u8>>());
+        assert_eq!(
+            exit_codes(),
+            "Exit codes: 0 success; 1 the stream or the peer broke the framing rules; 2 bad \
+             command line; 3 a local file could not be read or written; 4 the server could not \
+             be reached or the connection was lost; 5 the server refused the request; 6 an MD5 \
+             check failed (nothing was stored under the final name); 7 the destination exists \
+             (use --force)."
+        );
+    }
 }
