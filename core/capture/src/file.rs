@@ -1,0 +1,320 @@
+//! Capture files, sans-IO: pcap and pcapng records out of whatever bytes the caller has.
+//!
+//! The caller keeps a buffer of the file's bytes and calls [`CaptureReader::next`] with what
+//! it has not consumed yet; the reader says how many bytes one record took (and the packet it
+//! held, if any) or that it needs more. A record never needs more than
+//! [`MAX_RECORD_LEN`] bytes, so the caller's buffer stays bounded.
+
+use pcap_parser::nom::{Err as NomErr, Needed};
+use pcap_parser::pcap::{parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header};
+use pcap_parser::pcapng::{parse_block_be, parse_block_le, parse_sectionheaderblock, Block};
+use pcap_parser::PcapError;
+
+use crate::error::CaptureError;
+
+/// The largest record accepted (pcap record header + data, or a whole pcapng block).
+pub const MAX_RECORD_LEN: usize = 1 << 20;
+
+/// The most interfaces a pcapng section may describe.
+pub const MAX_INTERFACES: usize = 1 << 10;
+
+/// A link-layer type, as pcap numbers them (1 Ethernet, 113 Linux cooked, ...).
+pub type LinkType = i32;
+
+/// One captured packet.
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<'a> {
+    /// Its number in the file, from 1 (as Wireshark counts).
+    pub number: u64,
+    /// When it was captured, in seconds since the Unix epoch.
+    pub time: f64,
+    /// How its data starts.
+    pub link: LinkType,
+    /// The bytes captured (perhaps fewer than were on the wire).
+    pub data: &'a [u8],
+}
+
+/// What one call to [`CaptureReader::next`] found.
+#[derive(Debug)]
+pub enum Record<'a> {
+    /// The bytes given do not hold a whole record: call again with more (or, at the end of
+    /// the file, [`CaptureReader::finish`]).
+    NeedMore,
+    /// One record, `consumed` bytes long; `packet` when it held a packet.
+    Read {
+        /// Bytes of the input this record took.
+        consumed: usize,
+        /// The packet, for a packet record.
+        packet: Option<Packet<'a>>,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Interface {
+    link: LinkType,
+    resolution: u64,
+    offset: u64,
+}
+
+#[derive(Debug)]
+enum Format {
+    Unknown,
+    Pcap {
+        big_endian: bool,
+        nanos: bool,
+        link: LinkType,
+    },
+    PcapNg {
+        big_endian: bool,
+        interfaces: Vec<Interface>,
+    },
+}
+
+/// Reads pcap and pcapng files record by record (see the module docs).
+#[derive(Debug)]
+pub struct CaptureReader {
+    format: Format,
+    /// File offset of the next record.
+    offset: u64,
+    packets: u64,
+}
+
+impl Default for CaptureReader {
+    fn default() -> Self {
+        CaptureReader::new()
+    }
+}
+
+impl CaptureReader {
+    /// A reader at the start of a file.
+    pub fn new() -> CaptureReader {
+        CaptureReader {
+            format: Format::Unknown,
+            offset: 0,
+            packets: 0,
+        }
+    }
+
+    /// Bytes consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Packets read so far.
+    pub fn packets(&self) -> u64 {
+        self.packets
+    }
+
+    /// Reads the record at the start of `input` (the bytes not consumed yet).
+    pub fn next<'a>(&mut self, input: &'a [u8]) -> Result<Record<'a>, CaptureError> {
+        let record = match &mut self.format {
+            Format::Unknown => self.read_file_header(input)?,
+            Format::Pcap {
+                big_endian,
+                nanos,
+                link,
+            } => {
+                let parsed = if *big_endian {
+                    parse_pcap_frame_be(input)
+                } else {
+                    parse_pcap_frame(input)
+                };
+                let (link, nanos) = (*link, *nanos);
+                match self.check(input, parsed)? {
+                    None => Record::NeedMore,
+                    Some((consumed, frame)) => {
+                        self.packets += 1;
+                        let fraction = if nanos { 1e-9 } else { 1e-6 };
+                        Record::Read {
+                            consumed,
+                            packet: Some(Packet {
+                                number: self.packets,
+                                time: f64::from(frame.ts_sec) + f64::from(frame.ts_usec) * fraction,
+                                link,
+                                data: frame.data,
+                            }),
+                        }
+                    }
+                }
+            }
+            Format::PcapNg { big_endian, .. } => {
+                let parsed = if *big_endian {
+                    parse_block_be(input)
+                } else {
+                    parse_block_le(input)
+                };
+                match self.check(input, parsed)? {
+                    None => Record::NeedMore,
+                    Some((consumed, block)) => {
+                        let packet = self.ng_block(block)?;
+                        Record::Read { consumed, packet }
+                    }
+                }
+            }
+        };
+        if let Record::Read { consumed, .. } = &record {
+            self.offset += *consumed as u64;
+        }
+        Ok(record)
+    }
+
+    /// At the end of the file: an error if `left` bytes of a record remain unread.
+    pub fn finish(&self, left: usize) -> Result<(), CaptureError> {
+        match (left, &self.format) {
+            (0, Format::Unknown) => Err(CaptureError::NotACapture { magic: Vec::new() }),
+            (0, _) => Ok(()),
+            (_, Format::Unknown) => Err(CaptureError::NotACapture { magic: Vec::new() }),
+            (have, _) => Err(CaptureError::Truncated {
+                offset: self.offset,
+                have: have as u64,
+            }),
+        }
+    }
+
+    fn read_file_header<'a>(&mut self, input: &'a [u8]) -> Result<Record<'a>, CaptureError> {
+        if input.len() < 4 {
+            return Ok(Record::NeedMore);
+        }
+        if input[..4] == [0x0a, 0x0d, 0x0d, 0x0a] {
+            let parsed = parse_sectionheaderblock(input);
+            return Ok(match self.check(input, parsed)? {
+                None => Record::NeedMore,
+                Some((consumed, section)) => {
+                    self.format = Format::PcapNg {
+                        big_endian: section.big_endian(),
+                        interfaces: Vec::new(),
+                    };
+                    Record::Read {
+                        consumed,
+                        packet: None,
+                    }
+                }
+            });
+        }
+        match parse_pcap_header(input) {
+            Ok((rest, header)) => {
+                self.format = Format::Pcap {
+                    big_endian: header.is_bigendian(),
+                    nanos: header.is_nanosecond_precision(),
+                    link: header.network.0,
+                };
+                if header.is_modified_format() {
+                    return Err(CaptureError::Malformed {
+                        offset: 0,
+                        reason: "the old \"modified\" pcap format is not supported".into(),
+                    });
+                }
+                Ok(Record::Read {
+                    consumed: input.len() - rest.len(),
+                    packet: None,
+                })
+            }
+            Err(NomErr::Incomplete(_)) => Ok(Record::NeedMore),
+            Err(_) => Err(CaptureError::NotACapture {
+                magic: input[..4].to_vec(),
+            }),
+        }
+    }
+
+    /// A parse result as consumed bytes and value, `None` for "need more", or an error.
+    fn check<'a, T>(
+        &self,
+        input: &'a [u8],
+        parsed: Result<(&'a [u8], T), NomErr<PcapError<&'a [u8]>>>,
+    ) -> Result<Option<(usize, T)>, CaptureError> {
+        match parsed {
+            Ok((rest, value)) => Ok(Some((input.len() - rest.len(), value))),
+            Err(NomErr::Incomplete(needed)) => {
+                let more = match needed {
+                    Needed::Size(n) => n.get() as u64,
+                    Needed::Unknown => 1,
+                };
+                let len = input.len() as u64 + more;
+                if len > MAX_RECORD_LEN as u64 {
+                    return Err(CaptureError::RecordTooLarge {
+                        offset: self.offset,
+                        len,
+                        limit: MAX_RECORD_LEN as u64,
+                    });
+                }
+                Ok(None)
+            }
+            Err(NomErr::Error(e) | NomErr::Failure(e)) => Err(CaptureError::Malformed {
+                offset: self.offset,
+                reason: describe(&e),
+            }),
+        }
+    }
+
+    fn ng_block<'a>(&mut self, block: Block<'a>) -> Result<Option<Packet<'a>>, CaptureError> {
+        let Format::PcapNg {
+            big_endian,
+            interfaces,
+        } = &mut self.format
+        else {
+            return Ok(None);
+        };
+        match block {
+            Block::SectionHeader(section) => {
+                *big_endian = section.big_endian();
+                interfaces.clear();
+                Ok(None)
+            }
+            Block::InterfaceDescription(idb) => {
+                if interfaces.len() >= MAX_INTERFACES {
+                    return Err(CaptureError::UnknownInterface {
+                        offset: self.offset,
+                        interface: interfaces.len() as u32,
+                    });
+                }
+                interfaces.push(Interface {
+                    link: idb.linktype.0,
+                    resolution: idb.ts_resolution().unwrap_or(1_000_000).max(1),
+                    offset: idb.ts_offset() as u64,
+                });
+                Ok(None)
+            }
+            Block::EnhancedPacket(epb) => {
+                let Some(interface) = interfaces.get(epb.if_id as usize) else {
+                    return Err(CaptureError::UnknownInterface {
+                        offset: self.offset,
+                        interface: epb.if_id,
+                    });
+                };
+                self.packets += 1;
+                Ok(Some(Packet {
+                    number: self.packets,
+                    time: epb.decode_ts_f64(interface.offset, interface.resolution),
+                    link: interface.link,
+                    data: epb.data,
+                }))
+            }
+            Block::SimplePacket(spb) => {
+                let Some(interface) = interfaces.first() else {
+                    return Err(CaptureError::UnknownInterface {
+                        offset: self.offset,
+                        interface: 0,
+                    });
+                };
+                self.packets += 1;
+                Ok(Some(Packet {
+                    number: self.packets,
+                    time: 0.0,
+                    link: interface.link,
+                    data: spb.data,
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+fn describe(error: &PcapError<&[u8]>) -> String {
+    match error {
+        PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
+            format!("{} failed", kind.description())
+        }
+        PcapError::HeaderNotRecognized => "header not recognized".into(),
+        other => format!("{other:?}"),
+    }
+}
