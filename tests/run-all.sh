@@ -12,6 +12,15 @@ step "toolchain: rustfmt, clippy and the wasm32 target"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 rustup target add wasm32-unknown-unknown
 
+step "tcpdump and tshark (real captures: native/tests/capture.rs)"
+if ! command -v tcpdump >/dev/null || ! command -v tshark >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  # tshark's package asks whether non-root users may capture; answer no, without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get install -y tcpdump tshark
+fi
+
 step "cargo fmt --all --check"
 cargo fmt --all --check
 

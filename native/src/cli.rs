@@ -447,8 +447,54 @@ pub struct DecodeArgs {
     #[arg(long, default_value = "reads:65536", value_parser = parse_cut)]
     pub cut: Cut,
 
+    /// Read a packet capture (pcap or pcapng) instead: without --stream, list its TCP
+    /// streams; with it, decode them, each event with the segments its bytes came from.
+    #[arg(long, value_name = "FILE", conflicts_with = "cut")]
+    pub pcap: Option<PathBuf>,
+
+    /// With --pcap: a stream to decode, by its number in the list (repeat for several), or `all`.
+    #[arg(long = "stream", value_name = "N|all", requires = "pcap")]
+    pub streams: Vec<StreamChoice>,
+
+    /// With --pcap: which direction of each stream to decode.
+    #[arg(long, value_enum, default_value_t = DirectionChoice::Both, requires = "pcap")]
+    pub direction: DirectionChoice,
+
     #[command(flatten)]
     pub framing: FramingArgs,
+}
+
+/// A stream chosen with `seam decode --pcap FILE --stream`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamChoice {
+    /// Every stream.
+    All,
+    /// The stream with this number.
+    Index(usize),
+}
+
+impl std::str::FromStr for StreamChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "all" {
+            return Ok(StreamChoice::All);
+        }
+        s.parse()
+            .map(StreamChoice::Index)
+            .map_err(|_| format!("`{s}` is neither a stream number nor `all`"))
+    }
+}
+
+/// The directions `seam decode --pcap` decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DirectionChoice {
+    /// What the client sent.
+    Client,
+    /// What the server sent.
+    Server,
+    /// Both.
+    Both,
 }
 
 /// Framing options shared by every subcommand that reads or writes frames.

@@ -10,11 +10,16 @@ use serde_json::json;
 
 use crate::cli::{DecodeArgs, EXIT_FRAMING};
 
+mod pcap;
+
 /// The most bytes held in memory at once: a larger chunk is fed in pieces of this size.
 const MAX_CHUNK: usize = 1 << 20;
 
 /// Decodes the input as the flags say and prints the events; see [`crate::cli::DecodeArgs`].
 pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(path) = &args.pcap {
+        return pcap::run(path, args);
+    }
     let mut input: Box<dyn Read> = if args.input.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
@@ -104,7 +109,7 @@ fn read_full(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-fn is_broken_pipe(error: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error
         .chain()
         .filter_map(|cause| cause.downcast_ref::<io::Error>())

@@ -40,7 +40,9 @@ pub enum CaptureError {
         reason: String,
     },
     /// A pcapng packet names an interface that was never described, or too many interfaces.
-    #[error("packet at byte {offset} names interface {interface}, which the file does not describe")]
+    #[error(
+        "packet at byte {offset} names interface {interface}, which the file does not describe"
+    )]
     UnknownInterface {
         /// Offset of the block in the file.
         offset: u64,

@@ -45,7 +45,11 @@ impl Flags {
             (self.psh, "PSH"),
             (self.ack, "ACK"),
         ];
-        let set: Vec<&str> = names.iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect();
+        let set: Vec<&str> = names
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| *n)
+            .collect();
         set.join(",")
     }
 }

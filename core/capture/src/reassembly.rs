@@ -219,7 +219,8 @@ impl Reassembler {
         // Bytes already delivered: compare what history still holds.
         let old_end = end.min(self.next);
         if start < old_end {
-            accepted.conflicts += self.compare_history(start, &payload[..(old_end - start) as usize]);
+            accepted.conflicts +=
+                self.compare_history(start, &payload[..(old_end - start) as usize]);
         }
         if end <= self.next {
             accepted.arrival = Arrival::Retransmission;
@@ -328,7 +329,12 @@ impl Reassembler {
         error
     }
 
-    fn hold(&mut self, offset: u64, bytes: Vec<u8>, segment: SegmentRef) -> Result<(), ReassemblyError> {
+    fn hold(
+        &mut self,
+        offset: u64,
+        bytes: Vec<u8>,
+        segment: SegmentRef,
+    ) -> Result<(), ReassemblyError> {
         self.held_bytes += bytes.len();
         self.held.insert(offset, Held { bytes, segment });
         if self.held_bytes > self.window.max_bytes || self.held.len() > self.window.max_segments {

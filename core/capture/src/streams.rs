@@ -207,7 +207,16 @@ impl Tracker {
         if tcp.flags.rst {
             // A reset tears down both directions.
             let other = &mut stream.directions[1 - side.index()];
-            other.push(segment, Flags { rst: true, ..Flags::default() }, &[]).ok();
+            other
+                .push(
+                    segment,
+                    Flags {
+                        rst: true,
+                        ..Flags::default()
+                    },
+                    &[],
+                )
+                .ok();
         }
         Ok(Some(Seen {
             stream: index,

@@ -83,7 +83,10 @@ fn reversed_segments_wait_and_come_out_in_order() {
 #[test]
 fn duplicated_segments_are_retransmissions_and_deliver_nothing() {
     let mut r = opened();
-    let (out, _, arrivals) = run(&mut r, &[(0, b"hello "), (0, b"hello "), (6, b"world"), (6, b"world")]);
+    let (out, _, arrivals) = run(
+        &mut r,
+        &[(0, b"hello "), (0, b"hello "), (6, b"world"), (6, b"world")],
+    );
     assert_eq!(out, b"hello world");
     assert_eq!(arrivals[1], (Arrival::Retransmission, 0));
     assert_eq!(arrivals[3], (Arrival::Retransmission, 0));
@@ -153,7 +156,10 @@ fn a_fin_not_reached_is_a_gap() {
         ..Flags::default()
     };
     r.push(seg(2, 9), fin, b"ld").unwrap();
-    assert!(matches!(r.finish(), Err(ReassemblyError::Gap { missing: 3, .. })));
+    assert!(matches!(
+        r.finish(),
+        Err(ReassemblyError::Gap { missing: 3, .. })
+    ));
 }
 
 #[test]
@@ -182,9 +188,16 @@ fn a_rst_mid_frame_ends_the_direction_where_it_was() {
     };
     r.push(seg(2, 10), rst, &[]).unwrap();
     assert!(r.ended());
-    assert_eq!(r.push(seg(3, 10), data(), b"\"x\"}").unwrap().arrival, Arrival::AfterEnd);
+    assert_eq!(
+        r.push(seg(3, 10), data(), b"\"x\"}").unwrap().arrival,
+        Arrival::AfterEnd
+    );
     r.finish().unwrap();
-    assert_eq!(out.len(), 10, "only the bytes before the reset are delivered");
+    assert_eq!(
+        out.len(),
+        10,
+        "only the bytes before the reset are delivered"
+    );
 }
 
 #[test]
@@ -203,7 +216,11 @@ fn a_capture_started_mid_stream_starts_at_the_first_segment() {
 #[test]
 fn sequence_numbers_wrap_around() {
     let mut r = Reassembler::new(Window::default());
-    let at = |packet, seq| SegmentRef { packet, seq, t: 0.0 };
+    let at = |packet, seq| SegmentRef {
+        packet,
+        seq,
+        t: 0.0,
+    };
     r.push(at(1, u32::MAX - 1), data(), b"ab").unwrap();
     let a = r.push(at(2, 0), data(), b"cd").unwrap();
     assert_eq!((a.arrival, a.offset), (Arrival::InOrder, Some(2)));
@@ -216,7 +233,11 @@ fn a_million_tiny_out_of_order_segments_overflow_the_window_not_memory() {
         max_segments: 1000,
     };
     let mut r = Reassembler::new(window);
-    let at = |packet, seq| SegmentRef { packet, seq, t: 0.0 };
+    let at = |packet, seq| SegmentRef {
+        packet,
+        seq,
+        t: 0.0,
+    };
     r.push(at(0, 0), data(), b"x").unwrap();
     let mut error = None;
     for i in 0..1_000_000u32 {
@@ -231,6 +252,12 @@ fn a_million_tiny_out_of_order_segments_overflow_the_window_not_memory() {
     assert_eq!(i, 1000);
     assert!(matches!(
         error,
-        ReassemblyError::WindowFull { offset: 1, seq: 1, missing: 2, segments: 1001, .. }
+        ReassemblyError::WindowFull {
+            offset: 1,
+            seq: 1,
+            missing: 2,
+            segments: 1001,
+            ..
+        }
     ));
 }
