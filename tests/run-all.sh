@@ -30,8 +30,9 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "cargo test (workspace, every feature)"
 cargo test --workspace --all-features
 
-step "seam-core builds for wasm32-unknown-unknown unchanged"
+step "seam-core and seam-capture build for wasm32-unknown-unknown unchanged"
 cargo build -p seam-core --target wasm32-unknown-unknown --release
+cargo build -p seam-capture --target wasm32-unknown-unknown --release
 
 step "the browser page: vectors in wasm, import guard, end to end in Chromium (web/test.sh)"
 bash web/test.sh

@@ -21,13 +21,31 @@ pub const MAX_INTERFACES: usize = 1 << 10;
 /// A link-layer type, as pcap numbers them (1 Ethernet, 113 Linux cooked, ...).
 pub type LinkType = i32;
 
+/// When a packet was captured: seconds and nanoseconds since the Unix epoch (exact, where
+/// an `f64` of seconds since 1970 would lose the microseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Timestamp {
+    /// Whole seconds.
+    pub secs: u64,
+    /// Nanoseconds, below 1,000,000,000.
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    /// Seconds from `earlier` to this time (negative when this is before it).
+    pub fn seconds_since(&self, earlier: Timestamp) -> f64 {
+        let whole = self.secs as f64 - earlier.secs as f64;
+        whole + (f64::from(self.nanos) - f64::from(earlier.nanos)) / 1e9
+    }
+}
+
 /// One captured packet.
 #[derive(Debug, Clone, Copy)]
 pub struct Packet<'a> {
     /// Its number in the file, from 1 (as Wireshark counts).
     pub number: u64,
-    /// When it was captured, in seconds since the Unix epoch.
-    pub time: f64,
+    /// When it was captured.
+    pub time: Timestamp,
     /// How its data starts.
     pub link: LinkType,
     /// The bytes captured (perhaps fewer than were on the wire).
@@ -124,12 +142,15 @@ impl CaptureReader {
                     None => Record::NeedMore,
                     Some((consumed, frame)) => {
                         self.packets += 1;
-                        let fraction = if nanos { 1e-9 } else { 1e-6 };
+                        let scale = if nanos { 1 } else { 1000 };
                         Record::Read {
                             consumed,
                             packet: Some(Packet {
                                 number: self.packets,
-                                time: f64::from(frame.ts_sec) + f64::from(frame.ts_usec) * fraction,
+                                time: Timestamp {
+                                    secs: frame.ts_sec.into(),
+                                    nanos: frame.ts_usec.saturating_mul(scale).min(999_999_999),
+                                },
                                 link,
                                 data: frame.data,
                             }),
@@ -284,7 +305,7 @@ impl CaptureReader {
                 self.packets += 1;
                 Ok(Some(Packet {
                     number: self.packets,
-                    time: epb.decode_ts_f64(interface.offset, interface.resolution),
+                    time: ng_time(epb.ts_high, epb.ts_low, interface),
                     link: interface.link,
                     data: epb.data,
                 }))
@@ -299,13 +320,25 @@ impl CaptureReader {
                 self.packets += 1;
                 Ok(Some(Packet {
                     number: self.packets,
-                    time: 0.0,
+                    time: Timestamp::default(),
                     link: interface.link,
                     data: spb.data,
                 }))
             }
             _ => Ok(None),
         }
+    }
+}
+
+/// A pcapng timestamp: units of the interface's resolution since 1970, plus its offset.
+fn ng_time(high: u32, low: u32, interface: &Interface) -> Timestamp {
+    let units = (u64::from(high) << 32) | u64::from(low);
+    let resolution = interface.resolution;
+    let secs = (units / resolution).saturating_add(interface.offset);
+    let fraction = u128::from(units % resolution);
+    Timestamp {
+        secs,
+        nanos: (fraction * 1_000_000_000 / u128::from(resolution)) as u32,
     }
 }
 

@@ -17,13 +17,17 @@
 mod decode;
 mod error;
 mod file;
+mod lanes;
 mod link;
 mod reassembly;
 mod streams;
 
 pub use decode::{SegmentedDecoder, SegmentedEvent};
 pub use error::{CaptureError, ReassemblyError};
-pub use file::{CaptureReader, LinkType, Packet, Record, MAX_INTERFACES, MAX_RECORD_LEN};
+pub use file::{
+    CaptureReader, LinkType, Packet, Record, Timestamp, MAX_INTERFACES, MAX_RECORD_LEN,
+};
+pub use lanes::{CapturedStreams, Lane, LaneSegment};
 pub use link::{tcp_packet, Flags, Skip, TcpPacket};
 pub use reassembly::{Accepted, Arrival, Ready, Reassembler, SegmentRef, Window, HISTORY_LEN};
 pub use streams::{Seen, Side, Stream, StreamInfo, Tracker, MAX_STREAMS};

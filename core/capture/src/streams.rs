@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::{CaptureError, ReassemblyError};
-use crate::file::Packet;
+use crate::file::{Packet, Timestamp};
 use crate::link::{tcp_packet, Flags};
 use crate::reassembly::{Accepted, Ready, Reassembler, SegmentRef, Window};
 
@@ -109,7 +109,7 @@ pub struct Tracker {
     window: Window,
     streams: Vec<Stream>,
     by_key: HashMap<(SocketAddr, SocketAddr), usize>,
-    first_time: Option<f64>,
+    first_time: Option<Timestamp>,
     skipped: u64,
 }
 
@@ -141,7 +141,7 @@ impl Tracker {
     /// every [`Tracker::pop_ready`] of its stream and side.
     pub fn packet<'a>(&mut self, packet: &Packet<'a>) -> Result<Option<Seen<'a>>, CaptureError> {
         let first = *self.first_time.get_or_insert(packet.time);
-        let t = packet.time - first;
+        let t = packet.time.seconds_since(first);
         let Ok(tcp) = tcp_packet(packet.link, packet.data) else {
             self.skipped += 1;
             return Ok(None);
