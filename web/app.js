@@ -13,6 +13,7 @@ import { Player, stepText } from './player.js';
 import { UdpPanel } from './udp.js';
 import { TracePanel } from './trace.js';
 import { SamplePanel } from './sample.js';
+import { CapturePanel } from './capture.js';
 
 try {
   await init();
@@ -84,6 +85,15 @@ const traces = new TracePanel(wasm, {
     traceWrites = stream.dir === 'out';
     rebuild({ keepStep: false, end: true });
   },
+  onCaptureFile: (file) => {
+    if (!CapturePanel.isCapture(file)) return false;
+    captures.readFile(file);
+    return true;
+  },
+});
+const captures = new CapturePanel(wasm, {
+  framing: () => state.framing,
+  onLoad: () => setSource('capture', { build: false }),
 });
 const sample = new SamplePanel({ onBuild: () => rebuild({ keepStep: false }) });
 
@@ -159,6 +169,8 @@ function setSource(source, { build = true } = {}) {
   $('#sender').hidden = source !== 'compose';
   $('#trace-panel').hidden = source !== 'trace';
   $('#sample-panel').hidden = source !== 'sample';
+  $('#capture-panel').hidden = source !== 'capture';
+  $('#capture-lanes').hidden = source !== 'capture';
   document.body.dataset.source = source;
   network.render(state.cut, source);
   tape.setManual(source === 'compose' && state.cut.kind === 'manual');
@@ -182,6 +194,7 @@ function bindFraming() {
     f.max_header_len = Math.max(1, Math.min(2 ** 32 - 1, Number(maxHeader.value) || 1));
     f.max_body_len = Math.max(0, Math.min(2 ** 53 - 1, Number(maxBody.value) || 0));
     udp.render(f);
+    captures.refresh();
     rebuild({ keepStep: true });
   }, 150);
   for (const input of [order, fields, maxHeader, maxBody]) input.addEventListener('input', changed);
@@ -208,6 +221,6 @@ bindFraming();
 sample.bind(state.sample);
 udp.bind(state.udp, saveHash);
 udp.render(state.framing);
-setSource(state.source === 'trace' ? 'compose' : state.source, { build: false });
+setSource(['trace', 'capture'].includes(state.source) ? 'compose' : state.source, { build: false });
 rebuild({ keepStep: false });
 document.body.dataset.ready = 'true';

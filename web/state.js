@@ -58,7 +58,7 @@ function fromBase64Url(text) {
 export function toHash(state) {
   const shared = {};
   for (const key of SHARED) shared[key] = state[key];
-  if (shared.source === 'trace') shared.source = 'compose';
+  if (shared.source === 'trace' || shared.source === 'capture') shared.source = 'compose';
   return `#s=${toBase64Url(JSON.stringify(shared))}`;
 }
 

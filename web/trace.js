@@ -5,8 +5,9 @@ import { $, h, num, size } from './dom.js';
 
 export class TracePanel {
   /** @param {{onLoad: (trace) => void, onPick: (index: number, stream: object) => void}} handlers */
-  constructor(wasm, { onLoad, onPick }) {
+  constructor(wasm, { onLoad, onPick, onCaptureFile }) {
     this.wasm = wasm;
+    this.onCaptureFile = onCaptureFile;
     this.onLoad = onLoad;
     this.onPick = onPick;
     this.trace = null;
@@ -27,6 +28,7 @@ export class TracePanel {
       event.preventDefault();
       document.body.classList.remove('dragging');
       const [file] = event.dataTransfer.files;
+      if (file && this.onCaptureFile?.(file)) return;
       if (file) this.readFile(file);
     });
   }

@@ -16,12 +16,14 @@ use js_sys::{Array, Reflect, Uint8Array};
 use seam_core::{naive_reads, parse_trace, Cut, EncodedSend, Encoder, Framing, PREFIX_LEN};
 use wasm_bindgen::prelude::*;
 
+mod capture;
 mod decoder;
 mod input;
 mod json;
 mod timeline;
 mod views;
 
+pub use capture::Capture;
 pub use decoder::Decoder;
 pub use timeline::{Timeline, Trace};
 

@@ -99,6 +99,21 @@ impl Timeline {
     }
 }
 
+impl Timeline {
+    /// A captured direction: its bytes, one chunk per segment (maybe empty), and the
+    /// segments' times.
+    pub(crate) fn from_capture(
+        framing: Framing,
+        bytes: Vec<u8>,
+        chunk_lengths: &[usize],
+        times: Vec<f64>,
+    ) -> Result<Timeline, JsValue> {
+        let mut timeline = Timeline::from_parts(framing, bytes, chunk_lengths, None)?;
+        timeline.times = times;
+        Ok(timeline)
+    }
+}
+
 #[wasm_bindgen]
 impl Timeline {
     /// Any stream: its bytes, the lengths of the chunks it arrives in, and optionally the

@@ -251,6 +251,66 @@ async function replay(page, trace) {
   assert.match(await text(page, '#step-label'), /Step 1 of/);
 }
 
+/** The rows of one lane: its segment list and decoder, as drawn. */
+const lane = (page, direction) => page.locator(`.lane[data-direction=${direction}]`);
+
+test('a real capture shows its streams, both lanes and the segments as captured', async (t) => {
+  // web/samples/seam-session.pcap: tcpdump's capture of `seam put`, `get` and `send` made by
+  // native/tests/capture.rs (the page's sample capture).
+  const capture = join(WEB, 'samples', 'seam-session.pcap');
+  const page = await open(t, { width: 1500, height: 1000 });
+  await page.locator('[data-source=capture]').click();
+  await page.locator('#capture-file').setInputFiles(capture);
+  await waitForText(page, '#capture-status', /TCP stream/);
+  assert.match(await text(page, '#capture-status'), /seam-session\.pcap: 3 TCP streams/);
+  assert.equal(await count(page, '#capture-streams .stream-opt'), 3);
+  // The largest stream, the upload, is chosen: the client's lane carries the frames up.
+  assert.equal(await count(page, '.lane'), 2);
+  for (const direction of ['client', 'server']) {
+    const segments = await lane(page, direction).locator('.segment').count();
+    assert.ok(segments >= 3, `${direction}: ${segments} segments`);
+    assert.equal(await lane(page, direction).locator('.segment.arrived').count(), segments);
+    const first = await lane(page, direction).locator('.segment').first().innerText();
+    assert.match(first, /#\d+[\s\S]*seq \d+[\s\S]*len 0[\s\S]*\[SYN/, 'the handshake opens each lane');
+  }
+  const up = await lane(page, 'client').innerText();
+  assert.match(up, /"op":"put"/);
+  assert.match(up, /"op":"put_data","size":150000\}[\s\S]*146\.5 KiB body|put_data/);
+  assert.match(await lane(page, 'client').locator('.lane-status').innerText(), /\d+ messages/);
+  assert.match(await lane(page, 'server').innerText(), /"op":"stored"/);
+  // This capture holds a real retransmission: loopback resent the put_end frame.
+  const resent = lane(page, 'client').locator('.segment[data-arrival=retransmission]');
+  assert.equal(await resent.count(), 1);
+  assert.match(await resent.innerText(), /len 61[\s\S]*retransmitted/);
+  assert.match(await text(page, '#capture-step'), /packet (\d+) of \1/);
+  await page.screenshot({ path: join(SHOTS, 'capture-lanes.png') });
+
+  // Back to the start: nothing has arrived, no decoder has a message.
+  await page.locator('#capture-first').click();
+  assert.match(await text(page, '#capture-step'), /before the first of \d+ packets/);
+  for (const direction of ['client', 'server']) {
+    assert.equal(await lane(page, direction).locator('.segment.arrived').count(), 0);
+    assert.match(await lane(page, direction).locator('.lane-status').innerText(), /0 bytes in order, 0 messages/);
+  }
+  // One packet at a time: the SYN comes first, from the client.
+  await page.locator('#capture-forward').click();
+  assert.match(await text(page, '#capture-step'), /packet 1 of \d+: client → server/);
+  assert.equal(await lane(page, 'client').locator('.segment.current').count(), 1);
+  assert.equal(await lane(page, 'server').locator('.segment.arrived').count(), 0);
+
+  // Another stream, and the sample button loads the same capture.
+  await page.locator('#capture-streams input[value="2"]').check();
+  assert.match(await lane(page, 'client').innerText(), /"op":"send"|"op":"echo"/);
+  await page.locator('#capture-sample').click();
+  await waitForText(page, '#capture-status', /\(sample\): 3 TCP streams/);
+
+  // Not a capture: a clear error from core, nothing replaced.
+  await page.locator('#capture-file').setInputFiles({ name: 'notes.pcap', mimeType: 'application/octet-stream', buffer: Buffer.from('hello, not a capture') });
+  await waitForText(page, '#capture-status', /✗/);
+  assert.match(await text(page, '#capture-status'), /notes\.pcap: not a pcap or pcapng file/);
+  assert.equal(await count(page, '.lane'), 2);
+});
+
 test('a 10 MB stream of 100,000 frames decodes in one go and draws only what is on screen', async (t) => {
   const page = await open(t);
   await page.locator('[data-source=sample]').click();
