@@ -8,10 +8,10 @@ use thiserror::Error;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CaptureError {
     /// The file starts with neither a pcap nor a pcapng magic number.
-    #[error("not a pcap or pcapng file (it starts with {magic:02x?})")]
+    #[error("not a pcap or pcapng file (it starts with {magic:#010x})")]
     NotACapture {
-        /// The first bytes of the file.
-        magic: Vec<u8>,
+        /// The file's first 4 bytes, big-endian (0 when it has fewer).
+        magic: u32,
     },
     /// A record or block declares a length over the limit (a corrupt or hostile file).
     #[error("record at byte {offset} declares {len} bytes, over the limit of {limit}")]

@@ -1,9 +1,13 @@
 //! From a captured packet's bytes to its TCP segment: link layer (Ethernet, Linux cooked
-//! SLL and SLL2, BSD loopback/null, raw IP), IPv4 or IPv6, TCP, all sliced by etherparse.
+//! SLL and SLL2, BSD loopback/null, raw IP; VLAN tags), IPv4 or IPv6, TCP, each layer
+//! sliced by etherparse (one layer at a time: the page's WebAssembly stays small).
 
 use core::net::{IpAddr, SocketAddr};
 
-use etherparse::{EtherType, NetSlice, SlicedPacket, TransportSlice};
+use etherparse::{
+    EtherType, Ethernet2Slice, IpNumber, Ipv4Slice, Ipv6Slice, LinuxSllProtocolType, LinuxSllSlice,
+    SingleVlanSlice, TcpSlice,
+};
 
 use crate::file::LinkType;
 
@@ -84,15 +88,27 @@ pub enum Skip {
 
 /// The TCP segment in a packet, or why there is none.
 pub fn tcp_packet(link: LinkType, data: &[u8]) -> Result<TcpPacket<'_>, Skip> {
-    let sliced = match link {
-        LINK_ETHERNET => SlicedPacket::from_ethernet(data),
-        LINK_LINUX_SLL => SlicedPacket::from_linux_sll(data),
+    let (ether_type, payload) = match link {
+        LINK_ETHERNET => {
+            let frame =
+                Ethernet2Slice::from_slice_without_fcs(data).map_err(|_| Skip::Malformed)?;
+            (frame.ether_type(), frame.payload_slice())
+        }
+        LINK_LINUX_SLL => {
+            let frame = LinuxSllSlice::from_slice(data).map_err(|_| Skip::Malformed)?;
+            match frame.protocol_type() {
+                LinuxSllProtocolType::EtherType(ether_type) => (ether_type, frame.payload_slice()),
+                _ => return Err(Skip::NotTcp),
+            }
+        }
         LINK_LINUX_SLL2 => {
             // SLL2: protocol type (2 bytes), reserved (2), interface (4), ARPHRD (2),
             // packet type (1), address length (1), address (8): 20 bytes.
             let header = data.get(..20).ok_or(Skip::Malformed)?;
-            let ether_type = EtherType(u16::from_be_bytes([header[0], header[1]]));
-            SlicedPacket::from_ether_type(ether_type, &data[20..])
+            (
+                EtherType(u16::from_be_bytes([header[0], header[1]])),
+                &data[20..],
+            )
         }
         LINK_NULL | LINK_LOOP => {
             let family = data.get(..4).ok_or(Skip::Malformed)?;
@@ -104,29 +120,45 @@ pub fn tcp_packet(link: LinkType, data: &[u8]) -> Result<TcpPacket<'_>, Skip> {
                 u32::from_le_bytes(family).min(u32::from_be_bytes(family))
             };
             // AF_INET is 2 everywhere; AF_INET6 is 24, 28 or 30 depending on the BSD.
-            if ![2, 24, 28, 30].contains(&family) {
-                return Err(Skip::NotTcp);
+            match family {
+                2 => (EtherType::IPV4, &data[4..]),
+                24 | 28 | 30 => (EtherType::IPV6, &data[4..]),
+                _ => return Err(Skip::NotTcp),
             }
-            SlicedPacket::from_ip(&data[4..])
         }
-        link if LINK_RAW.contains(&link) => SlicedPacket::from_ip(data),
+        link if LINK_RAW.contains(&link) => match data.first().map(|b| b >> 4) {
+            Some(4) => (EtherType::IPV4, data),
+            Some(6) => (EtherType::IPV6, data),
+            _ => return Err(Skip::Malformed),
+        },
         other => return Err(Skip::UnsupportedLink(other)),
-    }
-    .map_err(|_| Skip::Malformed)?;
-    let (src_ip, dst_ip) = match &sliced.net {
-        Some(NetSlice::Ipv4(ip)) => (
-            IpAddr::V4(ip.header().source_addr()),
-            IpAddr::V4(ip.header().destination_addr()),
-        ),
-        Some(NetSlice::Ipv6(ip)) => (
-            IpAddr::V6(ip.header().source_addr()),
-            IpAddr::V6(ip.header().destination_addr()),
-        ),
+    };
+    let (ether_type, payload) = skip_vlans(ether_type, payload)?;
+    let (src_ip, dst_ip, ip_payload) = match ether_type {
+        EtherType::IPV4 => {
+            let ip = Ipv4Slice::from_slice(payload).map_err(|_| Skip::Malformed)?;
+            let header = ip.header();
+            (
+                IpAddr::V4(header.source_addr()),
+                IpAddr::V4(header.destination_addr()),
+                ip.payload().clone(),
+            )
+        }
+        EtherType::IPV6 => {
+            let ip = Ipv6Slice::from_slice(payload).map_err(|_| Skip::Malformed)?;
+            let header = ip.header();
+            (
+                IpAddr::V6(header.source_addr()),
+                IpAddr::V6(header.destination_addr()),
+                ip.payload().clone(),
+            )
+        }
         _ => return Err(Skip::NotTcp),
     };
-    let Some(TransportSlice::Tcp(tcp)) = &sliced.transport else {
+    if ip_payload.ip_number != IpNumber::TCP || ip_payload.fragmented {
         return Err(Skip::NotTcp);
-    };
+    }
+    let tcp = TcpSlice::from_slice(ip_payload.payload).map_err(|_| Skip::Malformed)?;
     Ok(TcpPacket {
         src: SocketAddr::new(src_ip, tcp.source_port()),
         dst: SocketAddr::new(dst_ip, tcp.destination_port()),
@@ -141,4 +173,23 @@ pub fn tcp_packet(link: LinkType, data: &[u8]) -> Result<TcpPacket<'_>, Skip> {
         },
         payload: tcp.payload(),
     })
+}
+
+/// Steps over up to two VLAN tags (802.1Q, QinQ).
+fn skip_vlans(mut ether_type: EtherType, mut payload: &[u8]) -> Result<(EtherType, &[u8]), Skip> {
+    for _ in 0..2 {
+        if ![
+            EtherType::VLAN_TAGGED_FRAME,
+            EtherType::PROVIDER_BRIDGING,
+            EtherType::VLAN_DOUBLE_TAGGED_FRAME,
+        ]
+        .contains(&ether_type)
+        {
+            break;
+        }
+        let vlan = SingleVlanSlice::from_slice(payload).map_err(|_| Skip::Malformed)?;
+        ether_type = vlan.ether_type();
+        payload = vlan.payload_slice();
+    }
+    Ok((ether_type, payload))
 }

@@ -89,10 +89,7 @@ fn null_ipv6(seg: &Seg) -> Vec<u8> {
 }
 
 fn pcap(link: u32, packets: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for v in [0xa1b2_c3d4u32] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+    let mut out = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
     out.extend_from_slice(&2u16.to_le_bytes());
     out.extend_from_slice(&4u16.to_le_bytes());
     out.extend_from_slice(&[0; 8]);
