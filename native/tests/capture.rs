@@ -340,3 +340,34 @@ fn tshark_with_the_lua_dissector_shows_every_frame_on_a_non_default_port() {
     }
     assert_eq!(seen, traced, "tshark output:\n{stdout}");
 }
+
+#[test]
+fn decode_pcap_refuses_a_file_that_is_no_capture_with_exit_code_3() {
+    let dir = TempDir::new("not-a-capture");
+    let file = dir.join("notes.pcap");
+    std::fs::write(&file, b"hello, not a capture").unwrap();
+    let output = seam()
+        .args(["decode", "--pcap"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("not a pcap or pcapng file (it starts with 0x68656c6c)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn decode_pcap_names_the_streams_there_are_when_asked_for_one_beyond() {
+    let session = capture_a_session();
+    let output = seam()
+        .args(["decode", "--pcap"])
+        .arg(&session.capture)
+        .args(["--stream", "7"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("the capture has 3 TCP stream(s)"));
+}

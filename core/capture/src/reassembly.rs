@@ -191,6 +191,7 @@ impl Reassembler {
         let start = self.next as i64 + delta;
         if flags.rst {
             self.reset = true;
+            self.history = VecDeque::new();
             accepted.offset = u64::try_from(start).ok();
             return Ok(accepted);
         }
@@ -357,6 +358,11 @@ impl Reassembler {
 
     fn advance(&mut self, bytes: &[u8]) {
         self.next += bytes.len() as u64;
+        if self.ended() {
+            // Nothing more can arrive to compare: give the memory back.
+            self.history = VecDeque::new();
+            return;
+        }
         let keep = &bytes[bytes.len().saturating_sub(HISTORY_LEN)..];
         let overflow = (self.history.len() + keep.len()).saturating_sub(HISTORY_LEN);
         self.history.drain(..overflow);
