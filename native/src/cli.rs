@@ -449,7 +449,7 @@ pub struct DecodeArgs {
 
     /// Read a packet capture (pcap or pcapng) instead: without --stream, list its TCP
     /// streams; with it, decode them, each event with the segments its bytes came from.
-    #[arg(long, value_name = "FILE", conflicts_with = "cut")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["cut", "input"])]
     pub pcap: Option<PathBuf>,
 
     /// With --pcap: a stream to decode, by its number in the list (repeat for several), or `all`.
