@@ -304,6 +304,15 @@ test('a real capture shows its streams, both lanes and the segments as captured'
   await page.locator('#capture-sample').click();
   await waitForText(page, '#capture-status', /\(sample\): 3 TCP streams/);
 
+  // Dropped on the page, a .pcap goes to the capture panel (a trace would go to the trace's).
+  await page.evaluate(async () => {
+    const bytes = await (await fetch('samples/seam-session.pcap')).arrayBuffer();
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], 'dropped.pcap'));
+    document.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  await waitForText(page, '#capture-status', /dropped\.pcap: 3 TCP streams/);
+
   // Not a capture: a clear error from core, nothing replaced.
   await page.locator('#capture-file').setInputFiles({ name: 'notes.pcap', mimeType: 'application/octet-stream', buffer: Buffer.from('hello, not a capture') });
   await waitForText(page, '#capture-status', /✗/);
