@@ -10,7 +10,8 @@
 //!
 //! Nothing here reads files or sockets, and memory stays bounded: records are at most
 //! [`MAX_RECORD_LEN`] bytes, each direction holds at most its out-of-order [`Window`], and
-//! at most [`MAX_STREAMS`] connections are tracked.
+//! at most [`MAX_STREAMS`] connections are tracked, all of them holding at most
+//! [`MAX_MEMORY`] bytes together.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -30,4 +31,4 @@ pub use file::{
 pub use lanes::{CapturedStreams, Lane, LaneSegment};
 pub use link::{tcp_packet, Flags, Skip, TcpPacket};
 pub use reassembly::{Accepted, Arrival, Ready, Reassembler, SegmentRef, Window, HISTORY_LEN};
-pub use streams::{Seen, Side, Stream, StreamInfo, Tracker, MAX_STREAMS};
+pub use streams::{Seen, Side, Stream, StreamInfo, Tracker, MAX_MEMORY, MAX_STREAMS};

@@ -112,6 +112,8 @@ pub struct Reassembler {
     held: BTreeMap<u64, Held>,
     held_bytes: usize,
     history: VecDeque<u8>,
+    /// How many delivered bytes to keep in `history` (0 once memory ran short).
+    history_len: usize,
     /// Stream offset where a FIN puts the end.
     fin: Option<u64>,
     reset: bool,
@@ -128,6 +130,7 @@ impl Reassembler {
             held: BTreeMap::new(),
             held_bytes: 0,
             history: VecDeque::new(),
+            history_len: HISTORY_LEN,
             fin: None,
             reset: false,
             failed: None,
@@ -157,6 +160,31 @@ impl Reassembler {
     /// The error that stopped this direction, if any.
     pub fn error(&self) -> Option<&ReassemblyError> {
         self.failed.as_ref()
+    }
+
+    /// Bytes this direction holds: out of order, and history.
+    pub fn memory(&self) -> usize {
+        self.held_bytes + self.history.len()
+    }
+
+    /// Memory ran short across many connections: stop keeping history (later overlaps are
+    /// no longer compared) and, if bytes are still held out of order, give up on the hole
+    /// they wait behind ([`ReassemblyError::WindowFull`]). Returns that error, if any.
+    pub fn shed(&mut self) -> Option<ReassemblyError> {
+        self.history = VecDeque::new();
+        self.history_len = 0;
+        if self.held.is_empty() || self.failed.is_some() {
+            return None;
+        }
+        let first = self.held.first_key_value().map_or(self.next, |(&k, _)| k);
+        let error = ReassemblyError::WindowFull {
+            offset: self.next,
+            seq: self.seq_at(self.next).unwrap_or(0),
+            missing: first - self.next,
+            waiting: self.held_bytes as u64,
+            segments: self.held.len() as u64,
+        };
+        Some(self.fail(error))
     }
 
     /// Takes one segment. Deliver `payload[fresh]` first, then every [`Reassembler::pop_ready`].
@@ -363,8 +391,8 @@ impl Reassembler {
             self.history = VecDeque::new();
             return;
         }
-        let keep = &bytes[bytes.len().saturating_sub(HISTORY_LEN)..];
-        let overflow = (self.history.len() + keep.len()).saturating_sub(HISTORY_LEN);
+        let keep = &bytes[bytes.len().saturating_sub(self.history_len)..];
+        let overflow = (self.history.len() + keep.len()).saturating_sub(self.history_len);
         self.history.drain(..overflow);
         self.history.extend(keep);
     }

@@ -13,6 +13,10 @@ use crate::reassembly::{Accepted, Ready, Reassembler, SegmentRef, Window};
 /// The most TCP connections tracked in one capture.
 pub const MAX_STREAMS: usize = 1 << 16;
 
+/// The most bytes all reassemblers together hold (out of order, and history); past it, the
+/// direction that grew sheds its history and, if need be, its out-of-order bytes.
+pub const MAX_MEMORY: usize = 256 << 20;
+
 /// A direction of a connection, named by its sender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -104,21 +108,40 @@ impl<'a> Seen<'a> {
 }
 
 /// Follows every TCP connection of a capture, packet by packet.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Tracker {
     window: Window,
     streams: Vec<Stream>,
     by_key: HashMap<(SocketAddr, SocketAddr), usize>,
     first_time: Option<Timestamp>,
     skipped: u64,
+    /// Bytes held by all reassemblers.
+    memory: usize,
+    max_memory: usize,
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        Tracker::new(Window::default())
+    }
 }
 
 impl Tracker {
     /// A tracker whose reassemblers hold at most `window` out of order, each.
     pub fn new(window: Window) -> Tracker {
+        Tracker::with_memory(window, MAX_MEMORY)
+    }
+
+    /// A tracker whose reassemblers together hold at most about `max_memory` bytes.
+    pub fn with_memory(window: Window, max_memory: usize) -> Tracker {
         Tracker {
             window,
-            ..Tracker::default()
+            streams: Vec::new(),
+            by_key: HashMap::new(),
+            first_time: None,
+            skipped: 0,
+            memory: 0,
+            max_memory,
         }
     }
 
@@ -130,6 +153,11 @@ impl Tracker {
     /// One connection.
     pub fn stream(&self, index: usize) -> Option<&Stream> {
         self.streams.get(index)
+    }
+
+    /// Bytes all reassemblers hold now (at most about [`MAX_MEMORY`]).
+    pub fn memory(&self) -> usize {
+        self.memory
     }
 
     /// Packets that held no usable TCP segment (other protocols, malformed or cut short).
@@ -202,21 +230,27 @@ impl Tracker {
         stream.info.segments[side.index()] += 1;
         stream.info.end_t = t;
         let direction = &mut stream.directions[side.index()];
-        let accepted = direction.push(segment, tcp.flags, tcp.payload);
+        let before = direction.memory();
+        let mut accepted = direction.push(segment, tcp.flags, tcp.payload);
+        self.memory = self.memory + direction.memory() - before;
+        if self.memory > self.max_memory {
+            let before = direction.memory();
+            if let Some(error) = direction.shed() {
+                accepted = Err(error);
+            }
+            self.memory -= before - direction.memory();
+        }
         stream.info.bytes[side.index()] = direction.delivered();
         if tcp.flags.rst {
             // A reset tears down both directions.
             let other = &mut stream.directions[1 - side.index()];
-            other
-                .push(
-                    segment,
-                    Flags {
-                        rst: true,
-                        ..Flags::default()
-                    },
-                    &[],
-                )
-                .ok();
+            let before = other.memory();
+            let rst = Flags {
+                rst: true,
+                ..Flags::default()
+            };
+            other.push(segment, rst, &[]).ok();
+            self.memory -= before - other.memory();
         }
         Ok(Some(Seen {
             stream: index,
@@ -231,16 +265,22 @@ impl Tracker {
     /// The next piece of `stream`'s `side` that became ready in order, if any.
     pub fn pop_ready(&mut self, stream: usize, side: Side) -> Option<Ready> {
         let s = self.streams.get_mut(stream)?;
+        let before = s.directions[side.index()].memory();
         let ready = s.directions[side.index()].pop_ready();
+        self.memory = self.memory + s.directions[side.index()].memory() - before;
         s.info.bytes[side.index()] = s.directions[side.index()].delivered();
         ready
     }
 
     /// The capture ended: each direction's verdict (an error when bytes are missing).
     pub fn finish(&mut self, stream: usize, side: Side) -> Result<(), ReassemblyError> {
-        match self.streams.get_mut(stream) {
-            Some(s) => s.directions[side.index()].finish(),
-            None => Ok(()),
-        }
+        let Some(s) = self.streams.get_mut(stream) else {
+            return Ok(());
+        };
+        let direction = &mut s.directions[side.index()];
+        let before = direction.memory();
+        let result = direction.finish();
+        self.memory -= before - direction.memory();
+        result
     }
 }
