@@ -247,16 +247,30 @@ fn with_offset(mut line: Value, offset: u64) -> Value {
     line
 }
 
+/// An event line: the event as `seam decode` prints it (kind first), then its segments,
+/// stream and direction.
+#[derive(serde::Serialize)]
+struct EventLine<'a> {
+    #[serde(flatten)]
+    event: &'a SegmentedEvent,
+    stream: usize,
+    direction: &'static str,
+}
+
 fn write_event(
     out: &mut dyn Write,
     stream: usize,
     side: Side,
     event: &SegmentedEvent,
 ) -> anyhow::Result<()> {
-    let mut line = serde_json::to_value(event)?;
-    line["stream"] = json!(stream);
-    line["direction"] = json!(side.name());
-    write_value(out, &line)
+    let line = EventLine {
+        event,
+        stream,
+        direction: side.name(),
+    };
+    serde_json::to_writer(&mut *out, &line).context("cannot write to standard output")?;
+    out.write_all(b"\n")
+        .context("cannot write to standard output")
 }
 
 fn write_value(out: &mut dyn Write, line: &Value) -> anyhow::Result<()> {
