@@ -122,12 +122,11 @@ impl Capture {
 
     /// Why reassembly of this direction stopped (a gap: "N bytes missing at seq S"), or `null`.
     #[wasm_bindgen(js_name = laneError)]
-    pub fn lane_error(&self, stream: usize, direction: &str) -> Result<Option<String>, JsValue> {
-        Ok(self
-            .lane(stream, direction)?
-            .error
-            .as_ref()
-            .map(ToString::to_string))
+    pub fn lane_error(&self, stream: usize, direction: &str) -> Result<JsValue, JsValue> {
+        Ok(match &self.lane(stream, direction)?.error {
+            Some(error) => JsValue::from_str(&error.to_string()),
+            None => JsValue::NULL,
+        })
     }
 
     /// The packets of stream `stream` in capture order: `[{direction, segment}]`, `segment`

@@ -1,6 +1,7 @@
 // The page build's bindings (web/pkg) in Node: each hands core's answers to JavaScript.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WEB, loadWasm } from './wasm.js';
 
@@ -76,4 +77,29 @@ test('a timeline shows any step without decoding again', () => {
   const sample = wasm.Timeline.sample(1000, 100000, 'reads:4096');
   assert.equal(sample.length, 100000);
   assert.equal(sample.tally(65536).frames, 1000);
+});
+
+test('a capture lists its streams, each lane its segments, and a lane replays as a timeline', () => {
+  const file = readFileSync(join(WEB, 'samples', 'seam-session.pcap'));
+  const capture = new wasm.Capture(file);
+  const streams = capture.streams();
+  assert.equal(streams.length, 3);
+  assert.deepEqual(Object.keys(streams[0]), ['index', 'client', 'server', 'packets', 'bytes', 'segments', 'start_t', 'end_t']);
+  const segments = capture.segments(0, 'client');
+  assert.equal(segments.length, streams[0].segments.client);
+  assert.equal(segments[0].flags, 'SYN');
+  assert.equal(segments.reduce((n, s) => n + s.delivered, 0), streams[0].bytes.client);
+  assert.deepEqual(segments.filter((s) => s.arrival !== 'in_order').map((s) => [s.len, s.arrival]), [[61, 'retransmission']]);
+  assert.equal(capture.laneError(0, 'client'), null);
+  const order = capture.order(0);
+  assert.equal(order.length, streams[0].packets);
+  assert.deepEqual(order[0], { direction: 'client', segment: 0 });
+  const timeline = capture.timeline(0, 'client');
+  assert.equal(timeline.chunks, segments.length);
+  assert.equal(timeline.length, streams[0].bytes.client);
+  assert.deepEqual([...timeline.times()], segments.map((s) => s.t));
+  assert.equal(timeline.state(timeline.chunks).messages, 4);
+  assert.throws(() => capture.segments(0, 'sideways'), /no direction `sideways`/);
+  assert.throws(() => capture.segments(9, 'client'), /no stream #9/);
+  assert.throws(() => new wasm.Capture(new Uint8Array([1, 2, 3, 4, 5])), /not a pcap or pcapng file \(it starts with 0x01020304\)/);
 });

@@ -204,7 +204,10 @@ impl Reassembler {
             return Err(error.clone());
         }
         if self.ended() {
-            accepted.arrival = Arrival::AfterEnd;
+            // A bare ACK after the end is ordinary; bytes after it are not.
+            if !payload.is_empty() {
+                accepted.arrival = Arrival::AfterEnd;
+            }
             return Ok(accepted);
         }
         let data_seq = if flags.syn {

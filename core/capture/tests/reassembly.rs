@@ -261,3 +261,18 @@ fn a_million_tiny_out_of_order_segments_overflow_the_window_not_memory() {
         }
     ));
 }
+
+#[test]
+fn a_bare_ack_after_the_fin_is_not_marked() {
+    let mut r = opened();
+    let fin = Flags {
+        fin: true,
+        ack: true,
+        ..Flags::default()
+    };
+    r.push(seg(1, 0), fin, b"bye").unwrap();
+    assert_eq!(
+        r.push(seg(2, 4), data(), b"").unwrap().arrival,
+        Arrival::InOrder
+    );
+}
