@@ -371,3 +371,69 @@ fn decode_pcap_names_the_streams_there_are_when_asked_for_one_beyond() {
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stderr).contains("the capture has 3 TCP stream(s)"));
 }
+
+/// A pcap (Ethernet, IPv4) of one client's segments: (seq, flags byte, payload).
+fn hand_made_pcap(segments: &[(u32, u8, &[u8])]) -> Vec<u8> {
+    let mut out = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+    out.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(&262_144u32.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    for (i, &(seq, flags, payload)) in segments.iter().enumerate() {
+        let mut packet = vec![0u8; 12];
+        packet.extend_from_slice(&[0x08, 0x00]);
+        let total = (20 + 20 + payload.len()) as u16;
+        packet.extend_from_slice(&[0x45, 0]);
+        packet.extend_from_slice(&total.to_be_bytes());
+        packet.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]);
+        packet.extend_from_slice(&40000u16.to_be_bytes());
+        packet.extend_from_slice(&8800u16.to_be_bytes());
+        packet.extend_from_slice(&seq.to_be_bytes());
+        packet.extend_from_slice(&[0, 0, 0, 1, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        packet.extend_from_slice(payload);
+        out.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+        out.extend_from_slice(&(i as u32).to_le_bytes());
+        out.extend_from_slice(&(packet.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(packet.len() as u32).to_le_bytes());
+        out.extend_from_slice(&packet);
+    }
+    out
+}
+
+#[test]
+fn decode_pcap_stops_a_direction_at_a_gap_and_says_how_many_bytes_are_missing() {
+    let mut frame = vec![22, 0, 0, 0];
+    frame.extend_from_slice(b"{\"op\":\"echo\",\"size\":5}hello");
+    // SYN at 100, the first frame whole, then a second frame whose bytes 10..20 were never
+    // captured.
+    const SYN: u8 = 0x02;
+    const PSH_ACK: u8 = 0x18;
+    let segments = [
+        (100, SYN, &b""[..]),
+        (101, PSH_ACK, &frame[..]),
+        (132, PSH_ACK, &frame[..10]),
+        (152, PSH_ACK, &frame[20..]),
+    ];
+    let dir = TempDir::new("gap");
+    let file = dir.join("gap.pcap");
+    std::fs::write(&file, hand_made_pcap(&segments)).unwrap();
+
+    let (streams, status) = decode_pcap(&file, &[]);
+    assert!(status.success());
+    assert_eq!(
+        streams[0]["gaps"][0]["message"],
+        "10 bytes missing at seq 142 (stream offset 41): a length-prefixed stream cannot resynchronise after a gap"
+    );
+
+    let (events, status) = decode_pcap(&file, &["--stream", "0"]);
+    assert_eq!(status.code(), Some(1), "{events:?}");
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["length", "header", "body", "end", "length", "error"]
+    );
+    let last = events.last().unwrap();
+    assert_eq!(last["direction"], "client");
+    assert_eq!(last["error"]["kind"], "gap");
+    assert_eq!(last["error"]["missing"], 10);
+    assert_eq!(last["error"]["seq"], 142);
+}
