@@ -13,7 +13,6 @@ import { Player, stepText } from './player.js';
 import { UdpPanel } from './udp.js';
 import { TracePanel } from './trace.js';
 import { SamplePanel } from './sample.js';
-import { CapturePanel } from './capture.js';
 
 try {
   await init();
@@ -86,15 +85,26 @@ const traces = new TracePanel(wasm, {
     rebuild({ keepStep: false, end: true });
   },
   onCaptureFile: (file) => {
-    if (!CapturePanel.isCapture(file)) return false;
-    captures.readFile(file);
+    // A capture by its name; its bytes are core's to judge.
+    if (!/\.(pcap|pcapng|cap)$/i.test(file.name)) return false;
+    captures().then((panel) => panel.readFile(file));
     return true;
   },
 });
-const captures = new CapturePanel(wasm, {
-  framing: () => state.framing,
-  onLoad: () => setSource('capture', { build: false }),
+// The capture panel is loaded on first use: it is not part of the page's first load.
+let capturePanel = null;
+function captures() {
+  capturePanel ??= import('./capture.js').then(({ CapturePanel }) => new CapturePanel(wasm, {
+    framing: () => state.framing,
+    onLoad: () => setSource('capture', { build: false }),
+  }));
+  return capturePanel;
+}
+$('#capture-file').addEventListener('change', async (event) => {
+  const [file] = event.target.files;
+  if (file) (await captures()).readFile(file);
 });
+$('#capture-sample').addEventListener('click', async () => (await captures()).loadSample());
 const sample = new SamplePanel({ onBuild: () => rebuild({ keepStep: false }) });
 
 /** Makes a new timeline from the current source and choices, and shows it. */
@@ -194,7 +204,7 @@ function bindFraming() {
     f.max_header_len = Math.max(1, Math.min(2 ** 32 - 1, Number(maxHeader.value) || 1));
     f.max_body_len = Math.max(0, Math.min(2 ** 53 - 1, Number(maxBody.value) || 0));
     udp.render(f);
-    captures.refresh();
+    capturePanel?.then((panel) => panel.refresh());
     rebuild({ keepStep: true });
   }, 150);
   for (const input of [order, fields, maxHeader, maxBody]) input.addEventListener('input', changed);

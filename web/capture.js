@@ -1,7 +1,8 @@
 // Packet captures: a .pcap/.pcapng file (picker, drop, or the sample made by the tests) is
 // read and reassembled in WebAssembly (Capture); this module lists its TCP streams and shows
 // the chosen one as two lanes, client → server and server → client, each with the segments
-// as captured and its own decoder, stepped packet by packet.
+// as captured and its own decoder, stepped packet by packet. app.js loads it on first use
+// (the file picker, the sample button or a dropped capture) and hands it the files.
 import { $, h, num, size } from './dom.js';
 
 const SAMPLE = 'samples/seam-session.pcap';
@@ -27,21 +28,11 @@ export class CapturePanel {
     this.status = $('#capture-status');
     this.list = $('#capture-streams');
     this.scrub = $('#capture-scrub');
-    $('#capture-file').addEventListener('change', (event) => {
-      const [file] = event.target.files;
-      if (file) this.readFile(file);
-    });
-    $('#capture-sample').addEventListener('click', () => this.loadSample());
     this.scrub.addEventListener('input', () => this.go(Number(this.scrub.value)));
     $('#capture-back').addEventListener('click', () => this.go(this.step - 1));
     $('#capture-forward').addEventListener('click', () => this.go(this.step + 1));
     $('#capture-first').addEventListener('click', () => this.go(0));
     $('#capture-last').addEventListener('click', () => this.go(this.order.length));
-  }
-
-  /** Whether a dropped file is a capture (by its name: the bytes are core's to judge). */
-  static isCapture(file) {
-    return /\.(pcap|pcapng|cap)$/i.test(file.name);
   }
 
   async readFile(file) {
