@@ -86,6 +86,13 @@ pub enum Request {
         /// The file's name.
         name: String,
     },
+    /// `list_partial`: the unfinished uploads (partial files) in the server's root.
+    ListPartial,
+    /// `delete_partial`: remove the partial file of an unfinished upload of `name`.
+    DeletePartial {
+        /// The name the upload was to have.
+        name: String,
+    },
     /// `exec`: run an allowed program with these arguments, without a shell.
     Exec {
         /// Program and arguments, passed as they are.
@@ -273,6 +280,8 @@ pub enum ErrorCode {
     Busy,
     /// A chat member read too slowly and fell too far behind the others; it is disconnected.
     TooSlow,
+    /// The server's disk is full: the upload was not kept.
+    NoSpace,
     /// The server failed on its side.
     Internal,
 }

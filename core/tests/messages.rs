@@ -54,6 +54,13 @@ fn requests() -> Vec<(Request, Value)> {
             json!({"op": "get", "name": "a.bin", "offset": 7}),
         ),
         (Request::List, json!({"op": "list"})),
+        (Request::ListPartial, json!({"op": "list_partial"})),
+        (
+            Request::DeletePartial {
+                name: "a.bin".into(),
+            },
+            json!({"op": "delete_partial", "name": "a.bin"}),
+        ),
         (
             Request::Delete {
                 name: "a.bin".into(),
@@ -429,6 +436,7 @@ fn error_codes_are_stable_snake_case_strings() {
         (ErrorCode::IdleTimeout, "idle_timeout"),
         (ErrorCode::Busy, "busy"),
         (ErrorCode::TooSlow, "too_slow"),
+        (ErrorCode::NoSpace, "no_space"),
         (ErrorCode::Internal, "internal"),
     ];
     for (code, name) in codes {

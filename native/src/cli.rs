@@ -138,13 +138,24 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 4096)]
     pub max_conns: usize,
 
-    /// Seconds a connection may stay silent before it is closed.
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    /// Seconds a connection may stay silent before it is closed (at least 1).
+    #[arg(long, value_name = "SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout: u64,
 
     /// Largest file accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_LEN)]
     pub max_upload: u64,
+
+    /// Seconds an unfinished upload's partial file is kept after its last write; swept at
+    /// start-up and periodically.
+    #[arg(long, value_name = "SECS", default_value_t = 86_400.0, value_parser = parse_seconds)]
+    pub partial_ttl: f64,
+
+    /// Most bytes the partial files of unfinished uploads may hold together; an upload that
+    /// would go over it is refused (`too_large`).
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 30)]
+    pub max_partial_bytes: u64,
 
     /// Write every chunk each connection reads or writes to FILE, as JSON lines.
     #[arg(long, value_name = "FILE")]
@@ -421,6 +432,10 @@ pub struct GetArgs {
 /// Flags of `seam ls`.
 #[derive(Debug, Args)]
 pub struct LsArgs {
+    /// List the unfinished uploads (partial files) instead of the files.
+    #[arg(long)]
+    pub partial: bool,
+
     #[command(flatten)]
     pub client: ClientArgs,
 }
@@ -430,6 +445,10 @@ pub struct LsArgs {
 pub struct RmArgs {
     /// Name of the file to delete.
     pub name: String,
+
+    /// Delete the partial file of an unfinished upload of NAME instead.
+    #[arg(long)]
+    pub partial: bool,
 
     #[command(flatten)]
     pub client: ClientArgs,

@@ -1,5 +1,6 @@
 //! `seam`: the command-line shell around `seam-core`.
 
+mod allocator;
 mod bench;
 mod check;
 mod cli;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Serve(args) => {
+            allocator::keep_large_buffers_mapped();
             init_logs();
             match runtime().block_on(server::run(args)) {
                 Ok(()) => ExitCode::SUCCESS,

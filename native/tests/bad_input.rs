@@ -190,11 +190,13 @@ fn listed_names(server: &Server) -> Vec<String> {
     }
 }
 
-/// Every entry of a folder, hidden ones included, sorted.
+/// Every entry of a folder, hidden ones included (but MD5 records), sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        // The MD5 records kept beside stored files.
+        .filter(|name| !name.ends_with(".seam-md5"))
         .collect();
     names.sort();
     names

@@ -87,11 +87,13 @@ fn wait_for_files(root: &Path, names: &[&str], deadline: Instant) {
     }
 }
 
-/// Every entry of a folder, hidden ones included, sorted.
+/// Every entry of a folder, hidden ones included (but MD5 records), sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        // The MD5 records kept beside stored files.
+        .filter(|name| !name.ends_with(".seam-md5"))
         .collect();
     names.sort();
     names

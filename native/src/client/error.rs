@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use seam_core::messages::{ErrorCode, Reply};
+use seam_core::DecodeError;
 use serde_json::json;
 use thiserror::Error;
 
@@ -119,6 +120,10 @@ impl From<WireError> for ClientError {
     fn from(error: WireError) -> ClientError {
         match error {
             WireError::Io(e) => ClientError::Lost(e),
+            // A stream that ends inside a frame is a connection lost, not a broken protocol.
+            WireError::Decode(e @ DecodeError::Truncated { .. }) => ClientError::Lost(
+                std::io::Error::new(std::io::ErrorKind::UnexpectedEof, e.to_string()),
+            ),
             WireError::Decode(e) => ClientError::Protocol(e.to_string()),
             WireError::Encode(e) => ClientError::Usage(e.to_string()),
         }

@@ -69,7 +69,11 @@ async fn download(
     let partial = partial_path(dest)?;
     // What an interrupted download left, when resuming; the partial file itself is only
     // created once the server has the file, so a refusal leaves nothing behind.
-    let held = match std::fs::metadata(&partial) {
+    // Never through a symbolic link planted there, and never anything but a regular file.
+    let held = match std::fs::symlink_metadata(&partial) {
+        Ok(meta) if !meta.file_type().is_file() => {
+            return Err(ClientError::local(&partial, not_regular()))
+        }
         Ok(meta) if args.resume => meta.len(),
         _ => 0,
     };
@@ -93,13 +97,8 @@ async fn download(
             ))
         }
     };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(held == 0)
-        .open(&partial)
-        .map_err(|e| ClientError::local(&partial, e))?;
+    let mut file =
+        open_partial(&partial, held == 0).map_err(|e| ClientError::local(&partial, e))?;
     let mut digest = BodyDigest::new();
     hash_prefix(&mut file, held, &mut digest).map_err(|e| ClientError::local(&partial, e))?;
     let progress = Progress::new(args.client.quiet || args.client.json, name, held, total);
@@ -121,8 +120,17 @@ async fn download(
     .await;
     let written = sink.finish().await;
     progress.finish();
-    received?;
-    let (file, digest) = written.map_err(|e| ClientError::local(&partial, e))?;
+    let (file, digest) = match (received, written) {
+        (_, Err(error)) | (Err(ClientError::Local { source: error, .. }), _)
+            if error.kind() == std::io::ErrorKind::StorageFull =>
+        {
+            // Resuming could only fill the disk again: the partial file goes.
+            let _ = std::fs::remove_file(&partial);
+            return Err(ClientError::local(&partial, error));
+        }
+        (Err(error), _) => return Err(error),
+        (Ok(()), written) => written.map_err(|e| ClientError::local(&partial, e))?,
+    };
     let expected = match session.reply().await? {
         Reply::FileEnd { md5 } => md5,
         other => return Err(ClientError::unexpected("file_end", &other)),
@@ -155,6 +163,33 @@ async fn download(
         },
     );
     Ok(())
+}
+
+fn not_regular() -> std::io::Error {
+    std::io::Error::other(
+        "the partial download is not a regular file; refusing to write through it",
+    )
+}
+
+/// Opens the hidden partial file without following a symbolic link, and only when it is a
+/// regular file; `truncate` empties it.
+fn open_partial(path: &Path, truncate: bool) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Also no blocking on a FIFO planted there.
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(not_regular());
+    }
+    if truncate {
+        file.set_len(0)?;
+    }
+    Ok(file)
 }
 
 /// fsync, rename into place, fsync the folder.

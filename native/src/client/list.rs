@@ -9,7 +9,12 @@ use crate::cli::{LsArgs, RmArgs};
 /// Prints the server's files: name and size, or one JSON line each with `--json`.
 pub async fn ls(args: &LsArgs) -> Result<(), ClientError> {
     let mut session = Session::connect(&args.client).await?;
-    session.send(&Request::List).await?;
+    let request = if args.partial {
+        Request::ListPartial
+    } else {
+        Request::List
+    };
+    session.send(&request).await?;
     let files = match session.reply().await? {
         Reply::Listing { files } => files,
         other => return Err(ClientError::unexpected("listing", &other)),
@@ -28,18 +33,27 @@ pub async fn ls(args: &LsArgs) -> Result<(), ClientError> {
 /// Deletes one file on the server.
 pub async fn rm(args: &RmArgs) -> Result<(), ClientError> {
     let mut session = Session::connect(&args.client).await?;
-    session
-        .send(&Request::Delete {
-            name: args.name.clone(),
-        })
-        .await?;
+    let name = args.name.clone();
+    let request = if args.partial {
+        Request::DeletePartial { name }
+    } else {
+        Request::Delete { name }
+    };
+    session.send(&request).await?;
     match session.reply().await? {
         Reply::Deleted { name } => {
             session.close().await;
             super::print_result(
                 &args.client,
-                json!({"ok": true, "op": "rm", "name": name}),
-                || format!("deleted {name}"),
+                json!({"ok": true, "op": "rm", "name": name, "partial": args.partial}),
+                || {
+                    let what = if args.partial {
+                        "the partial upload of "
+                    } else {
+                        ""
+                    };
+                    format!("deleted {what}{name}")
+                },
             );
             Ok(())
         }

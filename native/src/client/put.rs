@@ -32,6 +32,22 @@ pub async fn run(args: &PutArgs) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// How long a client whose upload broke waits for the server's reason.
+const ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What the server said in the middle of an upload's body: its refusal, or a protocol error.
+fn early_answer(read: Result<Option<crate::wire::Head>, crate::wire::WireError>) -> ClientError {
+    match read {
+        Ok(Some(head)) => match Reply::from_header(&head.header) {
+            Ok(Reply::Error { code, message }) => ClientError::Refused { code, message },
+            Ok(other) => ClientError::unexpected("nothing before put_end", &other),
+            Err(e) => ClientError::Protocol(e.to_string()),
+        },
+        Ok(None) => ClientError::Closed,
+        Err(e) => e.into(),
+    }
+}
+
 /// The name a file is uploaded under: its own file name.
 pub(crate) fn file_name(path: &Path) -> Result<String, ClientError> {
     path.file_name()
@@ -82,24 +98,39 @@ async fn upload(
     }
     let size = total - offset;
     let progress = Progress::new(args.client.quiet || args.client.json, name, offset, total);
-    session.writer.send_head(&Request::PutData { size }).await?;
-    let mut source = FileSource::start(file, size, digest);
-    while let Some(block) = source.next().await {
-        let block = block.map_err(|e| ClientError::local(path, e))?;
-        session.writer.write_body(&block).await?;
-        progress.add(block.len() as u64);
-        source.recycle(block);
-    }
-    let md5 = source
-        .finish()
-        .await
-        .map_err(|e| ClientError::local(path, e))?
-        .finish_hex();
-    session
-        .writer
-        .send(&Request::PutEnd { md5: md5.clone() })
-        .await?;
-    session.writer.flush().await?;
+    let Session { reader, writer } = session;
+    let sending = async {
+        writer.send_head(&Request::PutData { size }).await?;
+        let mut source = FileSource::start(file, offset, total, Some(digest));
+        while let Some(block) = source.next().await {
+            let block = block.map_err(|e| ClientError::local(path, e))?;
+            writer.write_body(&block).await?;
+            progress.add(block.len() as u64);
+            source.recycle(block);
+        }
+        let md5 = source.finish().unwrap_or_default().finish_hex();
+        writer.send(&Request::PutEnd { md5: md5.clone() }).await?;
+        writer.flush().await?;
+        Ok::<String, ClientError>(md5)
+    };
+    // The server may refuse in the middle of the body (its disk is full, it is shutting
+    // down): that answer is read as soon as it comes, and reported instead of the broken pipe
+    // that follows it.
+    let md5 = tokio::select! {
+        biased;
+        early = reader.next_header() => return Err(early_answer(early)),
+        sent = sending => match sent {
+            Ok(md5) => md5,
+            Err(ClientError::Lost(error)) => {
+                let early = tokio::time::timeout(ANSWER_WAIT, reader.next_header()).await;
+                return Err(match early {
+                    Ok(Ok(Some(head))) => early_answer(Ok(Some(head))),
+                    _ => ClientError::Lost(error),
+                });
+            }
+            Err(error) => return Err(error),
+        },
+    };
     let reply = session.reply().await;
     progress.finish();
     match reply? {

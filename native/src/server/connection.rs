@@ -353,6 +353,8 @@ async fn handle(conn: &mut Conn, head: Head) -> Result<(), Failure> {
         Request::Get { name, offset } => files::send_download(conn, &name, offset).await,
         Request::List => files::list(conn).await,
         Request::Delete { name } => files::delete(conn, &name).await,
+        Request::ListPartial => files::list_partial(conn).await,
+        Request::DeletePartial { name } => files::delete_partial(conn, &name).await,
         Request::Echo { size } => echo(conn, size).await,
         Request::PutData { .. } | Request::PutEnd { .. } => {
             conn.reader.skip_body().await?;

@@ -2,23 +2,59 @@
 
 use seam_core::messages::{ErrorCode, Reply, Request};
 use std::sync::Arc;
+use std::time::Duration;
 
-use tracing::info;
+use tracing::{info, warn};
 
-use super::connection::{write_body_within, write_within, Conn, Failure, Refusal};
+use super::connection::{within, write_within, Conn, Failure, Refusal};
 use super::storage::StorageError;
 use super::Shared;
-use crate::transfer::{FileSink, FileSource};
+use crate::transfer::{file_work, FileSink, FileSource};
+
+/// How long a transfer waits on the network before it writes out what it holds and lets go
+/// of its buffers.
+const STALL: Duration = Duration::from_millis(250);
+
+/// Most bytes of a download handed to the socket at once, and all a download holds while
+/// its client does not read.
+const SEND_STEP: usize = 32 * 1024;
 
 /// The stable error code and message for a storage failure.
 pub fn refusal(error: StorageError) -> Refusal {
     let code = match &error {
         StorageError::BadName(_) | StorageError::NotRegular(_) => ErrorCode::BadName,
-        StorageError::NotFound(_) => ErrorCode::NotFound,
+        StorageError::NotFound(_) | StorageError::NoPartial(_) => ErrorCode::NotFound,
         StorageError::Exists(_) => ErrorCode::Exists,
+        StorageError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => ErrorCode::NoSpace,
         StorageError::Io(_) => ErrorCode::Internal,
     };
     Refusal::new(code, error.to_string())
+}
+
+/// The refusal for a file that could not be written (or read): `no_space` when the disk is
+/// full. It closes the connection, since the client may still be sending the body.
+fn file_failure(error: &std::io::Error) -> Refusal {
+    if error.kind() == std::io::ErrorKind::StorageFull {
+        Refusal::fatal(
+            ErrorCode::NoSpace,
+            format!("the server's disk is full ({error}): the upload was not kept"),
+        )
+    } else {
+        Refusal::fatal(
+            ErrorCode::Internal,
+            format!("the server could not write the file: {error}"),
+        )
+    }
+}
+
+/// Runs a storage operation on the file pool.
+async fn on_pool<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
+) -> Result<T, Refusal> {
+    match file_work(work).await {
+        Ok(result) => result.map_err(refusal),
+        Err(e) => Err(refusal(e.into())),
+    }
 }
 
 /// Marks a name as being uploaded for as long as the guard lives.
@@ -79,12 +115,8 @@ pub async fn receive_upload(
     root.check_writable(name, force).map_err(refusal)?;
     let _lock = UploadLock::take(&conn.shared, name)?;
     let mut partial = {
-        let root = root.clone();
-        let name = name.to_string();
-        tokio::task::spawn_blocking(move || root.open_partial(&name, resume))
-            .await
-            .map_err(std::io::Error::other)?
-            .map_err(refusal)?
+        let (root, name) = (root.clone(), name.to_string());
+        on_pool(move || root.open_partial(&name, resume)).await?
     };
     if partial.len() > total {
         // What is held is longer than the new file: it belongs to another upload.
@@ -92,6 +124,12 @@ pub async fn receive_upload(
         partial = root.open_partial(name, false).map_err(refusal)?;
     }
     let offset = partial.len();
+    if let Err(refusal) = check_partial_quota(&conn.shared, name, total - offset).await {
+        if offset == 0 {
+            partial.discard();
+        }
+        return Err(refusal.into());
+    }
     conn.reply(&Reply::Ready {
         name: name.to_string(),
         offset,
@@ -125,7 +163,15 @@ pub async fn receive_upload(
         }
     };
     let sink = FileSink::start(partial.file.try_clone()?, partial.digest.clone());
-    partial.digest = receive_body(conn, sink).await?;
+    partial.digest = match receive_body(conn, sink).await {
+        Ok(digest) => digest,
+        Err(Failure::Refused(refusal)) if refusal.code == ErrorCode::NoSpace => {
+            // Resuming could only fill the disk again: the bytes go, and so does their space.
+            partial.discard();
+            return Err(refusal.into());
+        }
+        Err(failure) => return Err(failure),
+    };
     debug_assert_eq!(partial.len(), offset + size);
 
     let Some(head) = conn.next_header().await? else {
@@ -152,10 +198,9 @@ pub async fn receive_upload(
         .into());
     }
     let (root2, name2) = (root.clone(), name.to_string());
-    tokio::task::spawn_blocking(move || root2.commit_upload(partial, &name2))
+    on_pool(move || root2.commit_upload(partial, &name2))
         .await
-        .map_err(std::io::Error::other)?
-        .map_err(refusal)?;
+        .map_err(|refusal| Refusal::fatal(refusal.code, refusal.message))?;
     info!(conn = conn.id, name, total, resumed_from = offset, md5 = %actual, "stored");
     conn.reply(&Reply::Stored {
         name: name.to_string(),
@@ -165,33 +210,92 @@ pub async fn receive_upload(
     .await
 }
 
+/// Refuses an upload that would take the bytes held by partial files over the server's
+/// quota (`--max-partial-bytes`); `adding` is what this upload still has to send.
+async fn check_partial_quota(shared: &Arc<Shared>, name: &str, adding: u64) -> Result<(), Refusal> {
+    let (root, name) = (shared.root.clone(), name.to_string());
+    let held = on_pool(move || root.partial_bytes_besides(&name)).await?;
+    let quota = shared.max_partial_bytes;
+    if held.saturating_add(adding) > quota {
+        return Err(Refusal::new(
+            ErrorCode::TooLarge,
+            format!(
+                "unfinished uploads hold {held} bytes; {adding} more would go over this \
+                 server's quota of {quota} bytes for them (finish or remove some: seam ls --partial)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Writes the body being received through `sink`. Whatever happens, every byte received
 /// is written before this returns, so an interrupted upload can resume from all of them.
+/// While the client sends nothing, the upload holds no thread and, after [`STALL`], no
+/// buffer; when the server's grace period after a shutdown signal ends, it stops reading
+/// and keeps what it received.
 pub async fn receive_body(
     conn: &mut Conn,
     mut sink: FileSink,
 ) -> Result<seam_core::BodyDigest, Failure> {
+    let mut grace_over = conn.shared.grace_over.clone();
     let received = async {
         loop {
-            let n = conn.read_body(sink.spare()).await?;
+            let n = tokio::select! {
+                biased;
+                Ok(_) = grace_over.wait_for(|over| *over) => {
+                    return Err(Refusal::fatal(
+                        ErrorCode::Busy,
+                        "the server is shutting down: the bytes received are kept; resume the \
+                         upload later (--resume)",
+                    )
+                    .into());
+                }
+                read = read_or_release(conn, &mut sink) => read?,
+            };
             if n == 0 {
                 return Ok::<(), Failure>(());
             }
-            sink.advance(n).await?;
+            sink.advance(n).await.map_err(|e| file_failure(&e))?;
         }
     }
     .await;
     let written = sink.finish().await;
-    received?;
-    let (_file, digest) = written?;
-    Ok(digest)
+    let digest = match written {
+        Ok((_file, digest)) => digest,
+        Err(error) => {
+            warn!(conn = conn.id, %error, "cannot write an upload");
+            return Err(file_failure(&error).into());
+        }
+    };
+    match received {
+        Err(Failure::Refused(refusal)) if refusal.code == ErrorCode::NoSpace => {
+            warn!(conn = conn.id, message = %refusal.message, "cannot write an upload");
+            Err(refusal.into())
+        }
+        Err(failure) => Err(failure),
+        Ok(()) => Ok(digest),
+    }
 }
 
-/// `get`: announces the size, streams the file from `offset` while hashing it, then sends
-/// the MD5 of the whole file.
+/// Reads body bytes into the sink; when nothing arrives for [`STALL`], first writes out
+/// and lets go of what the sink holds, then waits (up to the idle timeout).
+async fn read_or_release(conn: &mut Conn, sink: &mut FileSink) -> Result<usize, Failure> {
+    if !sink.is_released() {
+        if let Some(read) = within(STALL, conn.read_body(sink.spare())).await {
+            return read;
+        }
+        sink.release().await.map_err(|e| file_failure(&e))?;
+    }
+    conn.read_body(sink.spare()).await
+}
+
+/// `get`: announces the size, streams the file from `offset`, then sends the MD5 of the
+/// whole file, as recorded when it was stored (see [`super::storage::Root::stored_md5`]):
+/// nothing is hashed per request, also when resuming at an offset. While the client reads
+/// nothing, the download holds no thread and no block: only the connection's write buffer.
 pub async fn send_download(conn: &mut Conn, name: &str, offset: u64) -> Result<(), Failure> {
     let root = conn.shared.root.clone();
-    let (mut file, total) = root.open_file(name).map_err(refusal)?;
+    let (file, total) = root.open_file(name).map_err(refusal)?;
     if offset > total {
         return Err(Refusal::new(
             ErrorCode::OffsetMismatch,
@@ -199,13 +303,10 @@ pub async fn send_download(conn: &mut Conn, name: &str, offset: u64) -> Result<(
         )
         .into());
     }
-    let digest = tokio::task::spawn_blocking(move || {
-        let mut digest = seam_core::BodyDigest::new();
-        crate::transfer::hash_prefix(&mut file, offset, &mut digest).map(|()| (file, digest))
-    })
-    .await
-    .map_err(std::io::Error::other)??;
-    let (file, digest) = digest;
+    let (file, md5) = {
+        let name = name.to_string();
+        on_pool(move || root.stored_md5(&name, &file).map(|md5| (file, md5))).await?
+    };
     let size = total - offset;
     // Every write is bounded by the idle timeout: a client that stops reading is dropped.
     let idle = conn.shared.idle_timeout;
@@ -216,13 +317,44 @@ pub async fn send_download(conn: &mut Conn, name: &str, offset: u64) -> Result<(
         total,
     };
     write_within(idle, conn.writer.send_head(&head)).await?;
-    let mut source = FileSource::start(file, size, digest);
-    while let Some(block) = source.next().await {
-        let block = block?;
-        write_body_within(&mut conn.writer, idle, &block).await?;
-        source.recycle(block);
+    let mut source = FileSource::start(file, offset, total, None);
+    // The block being sent and how far into it; `sent` is the file offset of the next byte.
+    let mut block: Option<(Vec<u8>, usize)> = None;
+    let mut sent = offset;
+    while sent < total {
+        if block.is_none() {
+            match source.next().await {
+                Some(read) => block = Some((read?, 0)),
+                None => return Err(std::io::Error::other("the file ended early").into()),
+            }
+        }
+        let Some((bytes, at)) = block.as_mut() else {
+            continue;
+        };
+        let end = bytes.len().min(*at + SEND_STEP);
+        // Each piece goes to the socket before the next one is taken, so that the writer
+        // never holds more than one piece.
+        write_within(idle, conn.writer.write_body(&bytes[*at..end])).await?;
+        sent += (end - *at) as u64;
+        *at = end;
+        if end == bytes.len() {
+            if let Some((bytes, _)) = block.take() {
+                source.recycle(bytes);
+            }
+        }
+        if within(STALL, conn.writer.flush())
+            .await
+            .transpose()?
+            .is_none()
+        {
+            // The client is not reading: let go of the blocks, wait (holding only the piece
+            // in the writer) until it reads again, then read the file from `sent` on.
+            block = None;
+            source.pause_at(sent);
+            write_within(idle, conn.writer.flush()).await?;
+            source.resume();
+        }
     }
-    let md5 = source.finish().await?.finish_hex();
     let end = Reply::FileEnd { md5: md5.clone() };
     write_within(idle, async {
         conn.writer.send(&end).await?;
@@ -237,6 +369,50 @@ pub async fn send_download(conn: &mut Conn, name: &str, offset: u64) -> Result<(
 pub async fn list(conn: &mut Conn) -> Result<(), Failure> {
     let files = conn.shared.root.list().map_err(refusal)?;
     conn.reply(&Reply::Listing { files }).await
+}
+
+/// `list_partial`: the unfinished uploads.
+pub async fn list_partial(conn: &mut Conn) -> Result<(), Failure> {
+    let files = conn.shared.root.list_partials().map_err(refusal)?;
+    conn.reply(&Reply::Listing { files }).await
+}
+
+/// `delete_partial`: removes the partial file of an unfinished upload (not one under way).
+pub async fn delete_partial(conn: &mut Conn, name: &str) -> Result<(), Failure> {
+    let _lock = UploadLock::take(&conn.shared, name)?;
+    conn.shared.root.delete_partial(name).map_err(refusal)?;
+    info!(conn = conn.id, name, "deleted a partial upload");
+    conn.reply(&Reply::Deleted {
+        name: name.to_string(),
+    })
+    .await
+}
+
+/// Removes partial files not written to for `ttl`, every `ttl / 4` (at most every ten
+/// minutes, at least every second), skipping uploads under way.
+pub async fn sweep_partials_every(shared: Arc<Shared>, ttl: Duration) {
+    let period = (ttl / 4).clamp(Duration::from_secs(1), Duration::from_secs(600));
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        sweep_partials(&shared, ttl).await;
+    }
+}
+
+/// Removes partial files not written to for `ttl`, once, and logs what went.
+pub async fn sweep_partials(shared: &Arc<Shared>, ttl: Duration) {
+    let busy = shared
+        .uploading
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let root = shared.root.clone();
+    match on_pool(move || root.sweep_partials(ttl, &busy)).await {
+        Ok((0, _)) => {}
+        Ok((files, bytes)) => info!(files, bytes, "removed partial files past --partial-ttl"),
+        Err(refusal) => warn!(message = %refusal.message, "cannot sweep partial files"),
+    }
 }
 
 /// `delete`: removes a file.

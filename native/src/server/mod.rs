@@ -31,6 +31,9 @@ use storage::Root;
 /// How long running transfers may go on after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// How long uploads get to write out what they received once the grace period is over.
+const GRACE_WRITE: Duration = Duration::from_secs(5);
+
 /// What every connection of a server shares.
 pub struct Shared {
     /// The served folder.
@@ -45,6 +48,11 @@ pub struct Shared {
     pub uploading: Mutex<HashSet<String>>,
     /// Turns true when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
+    /// Turns true when the grace period after a shutdown signal ends: uploads then stop
+    /// reading and keep what they received.
+    pub grace_over: watch::Receiver<bool>,
+    /// Most bytes partial files (unfinished uploads) may hold together.
+    pub max_partial_bytes: u64,
     /// Where chunks are traced, with `--trace`.
     pub trace: Option<TraceSink>,
     /// What `exec` may run, with `--allow-exec`; `None`: nothing.
@@ -116,6 +124,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         None => None,
     };
     let (stop, shutdown) = watch::channel(false);
+    let (end_grace, grace_over) = watch::channel(false);
     let shared = Arc::new(Shared {
         root,
         token: args.token.clone(),
@@ -123,6 +132,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_upload: args.max_upload,
         uploading: Mutex::new(HashSet::new()),
         shutdown,
+        grace_over,
+        max_partial_bytes: args.max_partial_bytes,
         trace,
         exec,
         chat: Arc::new(chat::Hub::new()),
@@ -151,6 +162,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(policy) = &shared.exec {
         info!(allowed = ?policy.names(), timeout = ?policy.timeout, output_cap = policy.output_cap, "exec is on");
     }
+    let partial_ttl = Duration::from_secs_f64(args.partial_ttl);
+    files::sweep_partials(&shared, partial_ttl).await;
+    tokio::spawn(files::sweep_partials_every(shared.clone(), partial_ttl));
     if let Some(socket) = udp {
         tokio::spawn(udp::serve(socket, shared.shutdown.clone()));
     }
@@ -215,7 +229,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     })
     .await;
     if drained.is_err() {
-        warn!(aborted = connections.len(), "transfers still running after the grace period were aborted; their partial files stay hidden");
+        // Uploads stop reading and write out what they received; then the rest is aborted.
+        let _ = end_grace.send(true);
+        let _ = tokio::time::timeout(GRACE_WRITE, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        warn!(aborted = connections.len(), "transfers still running after the grace period were stopped; their partial files stay hidden");
         connections.shutdown().await;
     }
     for task in tutorial_tasks {

@@ -78,6 +78,46 @@ impl Server {
         Server::spawn(dir, root, "127.0.0.1:0", flags, Some(log))
     }
 
+    /// Starts a server like [`Server::start_logged`] on a given root (which may outlive it).
+    pub fn start_logged_in(root: &Path, flags: &[&str]) -> Server {
+        let dir = TempDir::new("server");
+        let log = dir.join("server.log");
+        Server::spawn(dir, root.to_path_buf(), "127.0.0.1:0", flags, Some(log))
+    }
+
+    /// The server's resident memory now, in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server's /proc status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kib| kib / 1024.0)
+            .expect("VmRSS in the server's status")
+    }
+
+    /// User and system CPU seconds the server has used so far.
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .expect("the server's /proc stat");
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        let per_second = Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .unwrap_or(100.0);
+        ticks / per_second
+    }
+
     /// Starts a server with a given folder, root and listen address.
     pub fn start_in(dir: TempDir, root: PathBuf, listen: &str, flags: &[&str]) -> Server {
         Server::spawn(dir, root, listen, flags, None)
