@@ -178,6 +178,7 @@ impl Root {
         let _ = write_md5_record(&partial.md5_path, &stamp, &md5);
         drop(partial.file);
         std::fs::rename(&partial.path, &final_path)?;
+        self.recount_partials();
         File::open(&self.dir)?.sync_all()?;
         Ok(())
     }
@@ -200,7 +201,11 @@ impl Root {
     pub fn delete_partial(&self, name: &str) -> Result<(), StorageError> {
         let path = self.partial_path(name)?;
         match std::fs::symlink_metadata(&path) {
-            Ok(meta) if meta.file_type().is_file() => Ok(std::fs::remove_file(path)?),
+            Ok(meta) if meta.file_type().is_file() => {
+                std::fs::remove_file(path)?;
+                self.recount_partials();
+                Ok(())
+            }
             Ok(_) => Err(StorageError::NotRegular(name.into())),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 Err(StorageError::NoPartial(name.into()))
@@ -249,7 +254,15 @@ impl Root {
                 bytes += meta.len();
             }
         }
+        if files > 0 {
+            self.recount_partials();
+        }
         Ok((files, bytes))
+    }
+
+    /// Forgets the counted total of partial bytes: the next upload counts again.
+    fn recount_partials(&self) {
+        *self.partial_total.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Every partial file (a regular file named `.NAME.seam-part` with a valid NAME).
