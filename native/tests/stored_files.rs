@@ -244,7 +244,7 @@ fn get_refuses_a_symbolic_link_planted_at_its_partial_path() {
 #[test]
 fn an_idle_timeout_of_zero_is_refused_at_start_up() {
     let dir = TempDir::new("idle-zero");
-    let output = seam()
+    let mut server = seam()
         .args([
             "serve",
             "--listen",
@@ -254,9 +254,23 @@ fn an_idle_timeout_of_zero_is_refused_at_start_up() {
             "--root",
         ])
         .arg(dir.join("root"))
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            let _ = server.kill();
+            let _ = server.wait();
+            panic!("seam serve --idle-timeout 0 started serving");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(2));
 }
 
 #[test]
