@@ -46,7 +46,7 @@ def client_loop(seam, addr, cid, end, work, counts, failures, lock):
             ("put", [seam, "put", path, "--force", "--quiet", "--server", addr], None),
             ("get", [seam, "get", name, "-o", back, "--force", "--quiet", "--server", addr], None),
             ("send", [seam, "send", f"soak {cid} {rnd}", "--quiet", "--server", addr], None),
-            ("chat", [seam, "chat", "--name", f"soak{cid}", "--quiet", "--server", addr], b"hello\n"),
+            ("chat", [seam, "chat", "--name", f"soak{cid}-{rnd}", "--quiet", "--server", addr], b"hello\n"),
             ("exec", [seam, "exec", "--quiet", "--server", addr, "--", "echo", "soak"], None),
         ]
         for kind, argv, stdin in ops:

@@ -573,7 +573,7 @@ fn soak_client(server: &Server, id: usize, end: Instant) -> (u64, Vec<String>) {
             .args([
                 "chat",
                 "--name",
-                &format!("soak{id}"),
+                &format!("soak{id}-{round}"),
                 "--quiet",
                 "--server",
             ])
