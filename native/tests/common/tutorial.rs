@@ -118,12 +118,14 @@ pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-/// Every entry of a folder, hidden ones included, sorted.
+/// Every entry of a folder, hidden ones included (but the MD5 records kept beside stored
+/// files), sorted.
 pub fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| !name.ends_with(".seam-md5"))
                 .collect()
         })
         .unwrap_or_default();
