@@ -198,9 +198,7 @@ pub async fn receive_upload(
         .into());
     }
     let (root2, name2) = (root.clone(), name.to_string());
-    on_pool(move || root2.commit_upload(partial, &name2))
-        .await
-        .map_err(|refusal| Refusal::fatal(refusal.code, refusal.message))?;
+    on_pool(move || root2.commit_upload(partial, &name2)).await?;
     info!(conn = conn.id, name, total, resumed_from = offset, md5 = %actual, "stored");
     conn.reply(&Reply::Stored {
         name: name.to_string(),
