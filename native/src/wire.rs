@@ -8,8 +8,12 @@ use serde::Serialize;
 use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 
-/// Size of a reader's buffer: the most one socket read returns.
+/// Size of a reader's buffer inside a large body: the most one socket read returns.
 const READ_BUF: usize = 256 * 1024;
+
+/// Size of a reader's buffer between frames and in small bodies. A connection waiting for
+/// its next request holds only this much: thousands of idle connections stay cheap.
+const IDLE_BUF: usize = 8 * 1024;
 
 /// Why a framed read or write failed.
 #[derive(Debug, Error)]
@@ -60,7 +64,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         FrameReader {
             inner,
             decoder: seam_core::Decoder::new(framing),
-            buf: vec![0; READ_BUF],
+            buf: vec![0; IDLE_BUF],
             start: 0,
             end: 0,
         }
@@ -139,6 +143,24 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// Reads more of the stream into the buffer without decoding it, to notice a peer that
+    /// goes away while the current request is still being handled: `Some(0)` when the peer
+    /// closed its side, `Some(n)` for `n` bytes kept for later, `None` when the buffer is
+    /// full (nothing more is read ahead; call it no more).
+    pub async fn read_ahead(&mut self) -> Result<Option<usize>, WireError> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            return Ok(None);
+        }
+        let n = self.inner.read(&mut self.buf[self.end..]).await?;
+        self.end += n;
+        Ok(Some(n))
+    }
+
     /// Reads and drops the rest of the current frame's body.
     pub async fn skip_body(&mut self) -> Result<(), WireError> {
         while self.next_body_piece().await?.is_some() {}
@@ -149,8 +171,18 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     /// clean end of stream.
     async fn step(&mut self) -> Result<Option<Step>, WireError> {
         loop {
-            let needs_bytes = self.decoder.waiting().is_some_and(|w| w.missing > 0);
+            let waiting = self.decoder.waiting();
+            let needs_bytes = waiting.is_some_and(|w| w.missing > 0);
             if self.start == self.end && needs_bytes {
+                // A large buffer only while a large body streams in; back to a small one
+                // once the reader waits for a header again.
+                let in_large_body =
+                    waiting.is_some_and(|w| w.part == Part::Body && w.missing > IDLE_BUF as u64);
+                if in_large_body && self.buf.len() < READ_BUF {
+                    self.buf = vec![0; READ_BUF];
+                } else if !in_large_body && self.buf.len() > IDLE_BUF && waiting_for_head(waiting) {
+                    self.buf = vec![0; IDLE_BUF];
+                }
                 let n = self.inner.read(&mut self.buf).await?;
                 if n == 0 {
                     self.decoder.finish()?;
@@ -179,6 +211,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             }
         }
     }
+}
+
+/// Whether the decoder waits for the start of a frame (its length prefix or header).
+fn waiting_for_head(waiting: Option<seam_core::Waiting>) -> bool {
+    waiting.is_some_and(|w| w.part != Part::Body)
 }
 
 /// Writes frames to a byte stream, buffered; call [`FrameWriter::flush`] after a message.
@@ -228,6 +265,17 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
     pub async fn write_body(&mut self, bytes: &[u8]) -> Result<(), WireError> {
         self.inner.write_all(bytes).await?;
         Ok(())
+    }
+
+    /// Writes some of `bytes` and returns how many were taken (at least one). Unlike
+    /// [`FrameWriter::write_body`] it is safe to abandon while it waits: then nothing was
+    /// taken, so a caller that writes whole frames this way never leaves half of one.
+    pub async fn write_some(&mut self, bytes: &[u8]) -> Result<usize, WireError> {
+        let n = self.inner.write(bytes).await?;
+        if n == 0 && !bytes.is_empty() {
+            return Err(WireError::Io(std::io::ErrorKind::WriteZero.into()));
+        }
+        Ok(n)
     }
 
     /// Sends everything buffered.

@@ -5,6 +5,7 @@ mod chat;
 mod connection;
 mod exec;
 mod files;
+mod startup;
 pub mod storage;
 mod tutorial;
 mod udp;
@@ -64,20 +65,7 @@ impl Shared {
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    if args.token.is_none() && !args.listen.ip().is_loopback() && !args.insecure {
-        bail!(
-            "refusing to listen on {} without a token: anyone who can reach it could read and \
-             write your files. Give --token (or SEAM_TOKEN), or --insecure if you mean it",
-            args.listen
-        );
-    }
-    if !args.allow_exec.is_empty() && args.token.is_none() && !args.listen.ip().is_loopback() {
-        bail!(
-            "refusing --allow-exec on {} without a token, even with --insecure: anyone who can \
-             reach the port could run those programs. Give --token (or SEAM_TOKEN)",
-            args.listen
-        );
-    }
+    startup::check_exposure(&args)?;
     tutorial::check(&args.tutorial, args.insecure, !args.allow_exec.is_empty())?;
     let exec = if args.allow_exec.is_empty() {
         None
@@ -89,6 +77,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.exec_max_running,
         )?))
     };
+    if args.max_chat >= args.max_conns {
+        warn!(
+            max_chat = args.max_chat,
+            max_conns = args.max_conns,
+            "--max-chat is not below --max-conns: chat members (exempt from the idle timeout) could hold every connection"
+        );
+    }
     let fd_limit = crate::limits::raise_open_files_limit();
     if let Some(limit) = fd_limit.filter(|&limit| limit < args.max_conns as u64 + 64) {
         warn!(
@@ -125,7 +120,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         shutdown,
         trace,
         exec,
-        chat: Arc::new(chat::Hub::new()),
+        chat: Arc::new(chat::Hub::new(args.max_chat)),
         conn_ids: AtomicU64::new(0),
     });
     let web = match args.web {
