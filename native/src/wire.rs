@@ -6,14 +6,14 @@ use std::ops::Range;
 use seam_core::{DecodeError, EncodeError, Encoder, Event, Framing, Header, Part};
 use serde::Serialize;
 use thiserror::Error;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Size of a reader's buffer inside a large body: the most one socket read returns.
 const READ_BUF: usize = 256 * 1024;
 
 /// Size of a reader's buffer between frames and in small bodies. A connection waiting for
 /// its next request holds only this much: thousands of idle connections stay cheap.
-const IDLE_BUF: usize = 8 * 1024;
+const IDLE_BUF: usize = 4 * 1024;
 
 /// Why a framed read or write failed.
 #[derive(Debug, Error)]
@@ -218,30 +218,46 @@ fn waiting_for_head(waiting: Option<seam_core::Waiting>) -> bool {
     waiting.is_some_and(|w| w.part != Part::Body)
 }
 
+/// Most bytes a writer gathers before it writes them to the stream.
+const WRITE_BUF: usize = 64 * 1024;
+
+/// Most buffer capacity a writer keeps once it has flushed: a connection between messages
+/// holds almost nothing.
+const IDLE_WRITE_BUF: usize = 4 * 1024;
+
 /// Writes frames to a byte stream, buffered; call [`FrameWriter::flush`] after a message.
+/// (Not tokio's `BufWriter`, which keeps its whole buffer for the connection's life.)
 pub struct FrameWriter<W: AsyncWrite> {
-    inner: BufWriter<W>,
+    inner: W,
     encoder: Encoder,
-    head: Vec<u8>,
+    /// Bytes gathered for the stream; those before `written` are written already.
+    buf: Vec<u8>,
+    written: usize,
 }
 
 impl<W: AsyncWrite + Unpin> FrameWriter<W> {
     /// A writer to `inner` with the given framing.
     pub fn new(inner: W, framing: Framing) -> Self {
         FrameWriter {
-            inner: BufWriter::with_capacity(64 * 1024, inner),
+            inner,
             encoder: Encoder::new(framing),
-            head: Vec::with_capacity(256),
+            buf: Vec::new(),
+            written: 0,
         }
     }
 
     /// Writes a frame's prefix and header and returns the body length it declares; the
     /// caller then writes exactly that many bytes with [`FrameWriter::write_body`].
     pub async fn send_head<T: Serialize + ?Sized>(&mut self, header: &T) -> Result<u64, WireError> {
-        self.head.clear();
-        let body_len = self.encoder.encode_head(header, &mut self.head)?;
-        self.inner.write_all(&self.head).await?;
-        Ok(body_len)
+        self.make_room().await?;
+        let mark = self.buf.len();
+        match self.encoder.encode_head(header, &mut self.buf) {
+            Ok(body_len) => Ok(body_len),
+            Err(error) => {
+                self.buf.truncate(mark);
+                Err(error.into())
+            }
+        }
     }
 
     /// Writes a whole frame whose header declares no body.
@@ -255,15 +271,25 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         header: &T,
         body: &[u8],
     ) -> Result<(), WireError> {
-        self.head.clear();
-        self.encoder.encode_frame(header, body, &mut self.head)?;
-        self.inner.write_all(&self.head).await?;
+        self.make_room().await?;
+        let mark = self.buf.len();
+        if let Err(error) = self.encoder.encode_frame(header, body, &mut self.buf) {
+            self.buf.truncate(mark);
+            return Err(error.into());
+        }
         Ok(())
     }
 
     /// Writes body bytes after a head.
     pub async fn write_body(&mut self, bytes: &[u8]) -> Result<(), WireError> {
-        self.inner.write_all(bytes).await?;
+        if self.buf.len() + bytes.len() > WRITE_BUF {
+            self.write_buffered().await?;
+        }
+        if bytes.len() >= WRITE_BUF {
+            self.inner.write_all(bytes).await?;
+        } else {
+            self.buf.extend_from_slice(bytes);
+        }
         Ok(())
     }
 
@@ -271,22 +297,50 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
     /// [`FrameWriter::write_body`] it is safe to abandon while it waits: then nothing was
     /// taken, so a caller that writes whole frames this way never leaves half of one.
     pub async fn write_some(&mut self, bytes: &[u8]) -> Result<usize, WireError> {
-        let n = self.inner.write(bytes).await?;
-        if n == 0 && !bytes.is_empty() {
-            return Err(WireError::Io(std::io::ErrorKind::WriteZero.into()));
-        }
-        Ok(n)
+        self.make_room().await?;
+        let take = bytes.len().min(WRITE_BUF - self.buf.len());
+        self.buf.extend_from_slice(&bytes[..take]);
+        Ok(take)
     }
 
-    /// Sends everything buffered.
+    /// Sends everything buffered (safe to abandon: what is left is sent next time), then
+    /// gives back a large buffer.
     pub async fn flush(&mut self) -> Result<(), WireError> {
+        self.write_buffered().await?;
         self.inner.flush().await?;
+        if self.buf.capacity() > IDLE_WRITE_BUF {
+            self.buf = Vec::new();
+        }
         Ok(())
     }
 
     /// Flushes and shuts the writing side down (the peer reads end of stream).
     pub async fn shutdown(&mut self) -> Result<(), WireError> {
+        self.flush().await?;
         self.inner.shutdown().await?;
+        Ok(())
+    }
+
+    /// Writes the buffer out when it is full.
+    async fn make_room(&mut self) -> Result<(), WireError> {
+        if self.buf.len() >= WRITE_BUF {
+            self.write_buffered().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes out what is buffered. Each step records its progress, so abandoning it loses
+    /// nothing.
+    async fn write_buffered(&mut self) -> Result<(), WireError> {
+        while self.written < self.buf.len() {
+            let n = self.inner.write(&self.buf[self.written..]).await?;
+            if n == 0 {
+                return Err(WireError::Io(std::io::ErrorKind::WriteZero.into()));
+            }
+            self.written += n;
+        }
+        self.buf.clear();
+        self.written = 0;
         Ok(())
     }
 }

@@ -261,7 +261,9 @@ pub async fn close_after_error(
         Ok(Ok(())) => {}
         Ok(Err(_)) | Err(_) => return,
     }
-    let mut sink = [0u8; 16 * 1024];
+    // On the heap, allocated only here: an array would be part of every connection's
+    // future, idle or not.
+    let mut sink = vec![0u8; 16 * 1024];
     let _ = tokio::time::timeout(CLOSE_LINGER, async {
         while let Ok(n) = read.read(&mut sink).await {
             if n == 0 {
