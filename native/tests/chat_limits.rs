@@ -101,8 +101,9 @@ fn a_reader_that_falls_behind_gets_too_slow_after_whole_frames_and_exits_5() {
         }
         sent += 1;
     }
-    // Now the slow member reads again: every frame it gets is whole, the last is the
-    // error, and it exits with 5 (refused), not 1 (a frame cut in the middle).
+    // Some seconds later the slow member reads again: every frame it gets is whole, the
+    // last is the error, and it exits with 5 (refused), not 1 (a frame cut in the middle).
+    std::thread::sleep(Duration::from_secs(3));
     std::thread::spawn(move || std::io::copy(&mut slow_out, &mut std::io::sink()));
     let code = exit_code_within(&mut slow, WAIT);
     let said: Vec<String> = slow_err.try_iter().collect();

@@ -228,9 +228,14 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Sha
             let Conn {
                 reader, mut writer, ..
             } = conn;
-            let sent = tokio::time::timeout(CLOSE_LINGER, writer.send(&reply)).await;
+            // What is buffered for the client (whole frames) goes out before the error, for
+            // as long as any write may take: a client that reads slowly, such as a chat
+            // member that fell behind, still gets every frame whole and then the reason.
+            let idle = conn.shared.idle_timeout;
+            let sent = tokio::time::timeout(idle, writer.send(&reply)).await;
             if matches!(sent, Ok(Ok(()))) {
-                close_after_error(reader.into_inner().into_inner(), writer).await;
+                let read = reader.into_inner().into_inner();
+                close_after_error_within(read, writer, idle).await;
             }
         }
     }
@@ -252,12 +257,18 @@ fn keep_alive(stream: &TcpStream) {
 /// Flushes and closes the writing side after a final error frame, then reads and drops what
 /// the client still sends for a moment, so that its kernel does not answer our close with a
 /// reset that could destroy the error frame before the client reads it.
-pub async fn close_after_error(
+pub async fn close_after_error(read: OwnedReadHalf, writer: FrameWriter<Traced<OwnedWriteHalf>>) {
+    close_after_error_within(read, writer, CLOSE_LINGER).await;
+}
+
+/// [`close_after_error`], giving the client up to `flush_limit` to take what is buffered.
+async fn close_after_error_within(
     mut read: OwnedReadHalf,
     mut writer: FrameWriter<Traced<OwnedWriteHalf>>,
+    flush_limit: Duration,
 ) {
     // A client that reads nothing cannot take the error frame: give up after a while.
-    match tokio::time::timeout(CLOSE_LINGER, writer.shutdown()).await {
+    match tokio::time::timeout(flush_limit, writer.shutdown()).await {
         Ok(Ok(())) => {}
         Ok(Err(_)) | Err(_) => return,
     }
