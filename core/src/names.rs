@@ -2,14 +2,15 @@
 //! two chat names are too alike to share a room.
 //!
 //! One name means one file: names are compared and stored in Unicode's composed form (NFC),
-//! so the composed and decomposed spellings of `café` are one file. Characters that change
+//! so the composed and decomposed spellings of `café` are one file (a server normalises a
+//! request's name with [`normalize_name`]; [`validate_name`] refuses any other form). Characters that change
 //! how a name looks without being seen (format characters such as U+202E RIGHT-TO-LEFT
 //! OVERRIDE or U+200B ZERO WIDTH SPACE) and trailing spaces are refused.
 
 use std::borrow::Cow;
 
 use thiserror::Error;
-use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+use unicode_normalization::{is_nfc, is_nfc_quick, IsNormalized, UnicodeNormalization};
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 use unicode_security::MixedScript;
 
@@ -48,6 +49,9 @@ pub enum NameError {
     /// The name ends with white space, which cannot be seen.
     #[error("the name ends with white space")]
     TrailingSpace,
+    /// The name is not in Unicode's composed form (NFC); [`normalize_name`] gives it.
+    #[error("the name is not in Unicode's composed form (NFC)")]
+    NotComposed,
 }
 
 /// A name in Unicode's composed form (NFC): the form names are stored and compared in, so
@@ -126,6 +130,11 @@ pub fn validate_name(name: &str) -> Result<&str, NameError> {
     if name.ends_with(char::is_whitespace) {
         return Err(NameError::TrailingSpace);
     }
+    // Stored names are composed, so that one name is one file: a request's name is
+    // normalised with [`normalize_name`] before it gets here.
+    if !is_nfc(name) {
+        return Err(NameError::NotComposed);
+    }
     Ok(name)
 }
 
@@ -170,6 +179,8 @@ mod tests {
         assert_ne!(composed, decomposed);
         assert_eq!(normalize_name(decomposed), composed);
         assert!(matches!(normalize_name(composed), Cow::Borrowed(_)));
+        assert_eq!(validate_name(composed), Ok(composed));
+        assert_eq!(validate_name(decomposed), Err(NameError::NotComposed));
     }
 
     #[test]

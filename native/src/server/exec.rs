@@ -547,7 +547,12 @@ pub async fn run_collected(
                 None => { stderr = None; continue; }
             },
             exited = child.wait(), if status.is_none() => match exited {
-                Ok(exit) => { status = Some(exit); continue; }
+                Ok(exit) => {
+                    status = Some(exit);
+                    // Nothing it started in the background outlives it.
+                    signal_group(pid);
+                    continue;
+                }
                 Err(error) => break Some(format!("the server lost track of {program}: {error}")),
             },
             () = tokio::time::sleep_until(deadline) => break Some(format!(
@@ -567,9 +572,8 @@ pub async fn run_collected(
         }
         output.extend_from_slice(piece);
     };
-    if status.is_none() || problem.is_some() {
-        kill_group(&mut child, pid).await;
-    }
+    // However it ended, nothing of its process group stays behind.
+    kill_group(&mut child, pid).await;
     Collected { output, problem }
 }
 
