@@ -1,7 +1,10 @@
 //! Frames over an async byte stream. Every byte read goes through `seam_core::Decoder` and
 //! every frame written comes from `seam_core::Encoder`; this file only moves bytes.
 
+use std::future::Future;
 use std::ops::Range;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 
 use seam_core::{DecodeError, EncodeError, Encoder, Event, Framing, Header, Part};
 use serde::Serialize;
@@ -56,6 +59,8 @@ pub struct FrameReader<R> {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// The last read filled the whole buffer: more is probably waiting.
+    filled: bool,
 }
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
@@ -67,6 +72,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             buf: vec![0; IDLE_BUF],
             start: 0,
             end: 0,
+            filled: false,
         }
     }
 
@@ -174,16 +180,24 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             let waiting = self.decoder.waiting();
             let needs_bytes = waiting.is_some_and(|w| w.missing > 0);
             if self.start == self.end && needs_bytes {
-                // A large buffer only while a large body streams in; back to a small one
-                // once the reader waits for a header again.
+                // The large buffer while a large body streams in, or while the peer sends
+                // faster than reads of the small one take it (many pipelined requests);
+                // a small one as soon as the reader has to wait for more.
                 let in_large_body =
                     waiting.is_some_and(|w| w.part == Part::Body && w.missing > IDLE_BUF as u64);
-                if in_large_body && self.buf.len() < READ_BUF {
+                if (in_large_body || self.filled) && self.buf.len() < READ_BUF {
                     self.buf = vec![0; READ_BUF];
-                } else if !in_large_body && self.buf.len() > IDLE_BUF && waiting_for_head(waiting) {
-                    self.buf = vec![0; IDLE_BUF];
                 }
-                let n = self.inner.read(&mut self.buf).await?;
+                let n = match now_or_never(self.inner.read(&mut self.buf)) {
+                    Some(read) => read?,
+                    None => {
+                        if !in_large_body && self.buf.len() > IDLE_BUF {
+                            self.buf = vec![0; IDLE_BUF];
+                        }
+                        self.inner.read(&mut self.buf).await?
+                    }
+                };
+                self.filled = n == self.buf.len();
                 if n == 0 {
                     self.decoder.finish()?;
                     return Ok(None);
@@ -213,9 +227,17 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     }
 }
 
-/// Whether the decoder waits for the start of a frame (its length prefix or header).
-fn waiting_for_head(waiting: Option<seam_core::Waiting>) -> bool {
-    waiting.is_some_and(|w| w.part != Part::Body)
+/// Polls a future once: its output if it is ready without waiting. (Polling it again later,
+/// with the task's own waker, is allowed: it then registers that waker.)
+pub fn now_or_never<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
+    }
 }
 
 /// Most bytes a writer gathers before it writes them to the stream.
@@ -288,6 +310,9 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         if bytes.len() >= WRITE_BUF {
             self.inner.write_all(bytes).await?;
         } else {
+            if self.buf.capacity() == 0 {
+                self.buf.reserve_exact(WRITE_BUF);
+            }
             self.buf.extend_from_slice(bytes);
         }
         Ok(())
@@ -321,10 +346,14 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         Ok(())
     }
 
-    /// Writes the buffer out when it is full.
+    /// Writes the buffer out when it is full; gives an empty one its whole size at once
+    /// (rather than growing it by copies).
     async fn make_room(&mut self) -> Result<(), WireError> {
         if self.buf.len() >= WRITE_BUF {
             self.write_buffered().await?;
+        }
+        if self.buf.capacity() == 0 {
+            self.buf.reserve_exact(WRITE_BUF);
         }
         Ok(())
     }

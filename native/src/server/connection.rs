@@ -5,7 +5,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use seam_core::messages::{ErrorCode, Reply, Request};
@@ -171,18 +170,7 @@ pub async fn within<F: Future>(limit: Duration, future: F) -> Option<F::Output> 
     tokio::time::timeout(limit, future).await.ok()
 }
 
-/// Polls a future once: its output if it is ready without waiting. (Polling it again later,
-/// with the task's own waker, is allowed: it then registers that waker.)
-pub fn now_or_never<F: Future>(future: F) -> Option<F::Output> {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => Some(output),
-        Poll::Pending => None,
-    }
-}
+pub use crate::wire::now_or_never;
 
 /// Writes body bytes in steps of at most [`WRITE_STEP`], each within the idle timeout.
 pub async fn write_body_within(
