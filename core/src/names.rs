@@ -96,10 +96,9 @@ pub fn chat_name_look_problem(name: &str) -> Option<String> {
     None
 }
 
-/// What a chat name looks like, for comparing names: its Unicode confusable skeleton
-/// (UTS #39) of its lowercase NFC form. Two names with the same key look alike (`Bob`,
-/// `bob`, and an all-Cyrillic `Ьоb`-style spelling that reads the same), so they may not be
-/// in one room together.
+/// What a chat name looks like, for comparing names: the Unicode confusable skeleton
+/// (UTS #39) of its lowercase NFC form. Two names with the same key look alike (`Bob` and
+/// `bob`; Latin `ape` and Cyrillic `аре`), so they may not be in one room together.
 pub fn chat_name_key(name: &str) -> String {
     let lower = normalize_name(name).to_lowercase();
     unicode_security::skeleton(&lower)

@@ -1,5 +1,5 @@
-//! The checks `seam serve` makes before it listens: who could reach it, and whether the
-//! token keeps them out. Every rule about exposure lives here, in one function.
+//! The checks `seam serve` makes before its main listener listens: who could reach it,
+//! and whether the token keeps them out. These rules live here, in one function.
 
 use anyhow::bail;
 
