@@ -77,13 +77,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.exec_max_running,
         )?))
     };
-    if args.max_chat >= args.max_conns {
-        warn!(
-            max_chat = args.max_chat,
-            max_conns = args.max_conns,
-            "--max-chat is not below --max-conns: chat members (exempt from the idle timeout) could hold every connection"
-        );
-    }
     let fd_limit = crate::limits::raise_open_files_limit();
     if let Some(limit) = fd_limit.filter(|&limit| limit < args.max_conns as u64 + 64) {
         warn!(

@@ -2,6 +2,7 @@
 //! and whether the token keeps them out. These rules live here, in one function.
 
 use anyhow::bail;
+use tracing::warn;
 
 use crate::cli::ServeArgs;
 
@@ -12,8 +13,16 @@ pub const MIN_TOKEN_LEN: usize = 16;
 /// Refuses a configuration that would expose the server more than it seems to: an empty or
 /// blank token (it would turn authentication on and admit anyone), a short token on a
 /// non-loopback listener, no token on one (without `--insecure`), and `--allow-exec` on one
-/// without a token.
+/// without a token. Warns when `--max-chat` leaves chat members (exempt from the idle
+/// timeout) room to hold every connection.
 pub fn check_exposure(args: &ServeArgs) -> anyhow::Result<()> {
+    if args.max_chat >= args.max_conns {
+        warn!(
+            max_chat = args.max_chat,
+            max_conns = args.max_conns,
+            "--max-chat is not below --max-conns: chat members could hold every connection"
+        );
+    }
     let loopback = args.listen.ip().is_loopback();
     if let Some(token) = &args.token {
         if token.trim().is_empty() {
