@@ -4,8 +4,11 @@
 
 mod common;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use common::tutorial::TutorialServer;
 use common::{RawClient, Server};
 use seam_core::messages::Reply;
 use serde_json::json;
@@ -118,4 +121,26 @@ fn a_request_sent_early_is_still_answered_after_the_command() {
     ));
     assert_eq!(client.read_reply().unwrap().1, b"ping");
     assert_eq!(client.read_reply().unwrap().1, b"pong!");
+}
+
+#[test]
+fn a_tutorial_command_loses_its_background_children_when_it_exits() {
+    let server = TutorialServer::start(&["cmd"], &["--allow-exec", "sh"]);
+    let mut stream = TcpStream::connect(server.addr("cmd")).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream
+        .write_all(b"sh -c 'sleep 60 >/dev/null 2>&1 & echo $!'\n")
+        .unwrap();
+    // The `cmd` reply: i(len(h)), h = {"data_size": N}, then N bytes of output.
+    let mut prefix = [0u8; 4];
+    stream.read_exact(&mut prefix).unwrap();
+    let mut header = vec![0u8; u32::from_le_bytes(prefix) as usize];
+    stream.read_exact(&mut header).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(&header).unwrap();
+    let mut output = vec![0u8; header["data_size"].as_u64().unwrap() as usize];
+    stream.read_exact(&mut output).unwrap();
+    let pid: u32 = String::from_utf8(output).unwrap().trim().parse().unwrap();
+    wait_until_gone(pid, Duration::from_secs(5));
 }
