@@ -4,8 +4,10 @@
 
 mod common;
 
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use common::{seam, Server, TempDir};
 
@@ -13,7 +15,7 @@ use common::{seam, Server, TempDir};
 const STRONG_TOKEN: &str = "0123456789abcdef0123";
 
 /// Runs `seam serve` with these flags (and environment) and returns its output if it ends
-/// within a few seconds; `None` when it started serving instead (it is then stopped).
+/// without serving; `None` when it started serving instead (it is then stopped).
 fn serve_outcome(listen: &str, flags: &[&str], env: &[(&str, &str)]) -> Option<Output> {
     let dir = TempDir::new("auth");
     let mut command: Command = seam();
@@ -26,16 +28,23 @@ fn serve_outcome(listen: &str, flags: &[&str], env: &[(&str, &str)]) -> Option<O
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("seam runs");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if child.try_wait().expect("wait").is_some() {
-            return Some(child.wait_with_output().expect("output"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    // The first line on stdout says it serves; a refusal prints nothing there and ends.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, first_line) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = first_line
+        .recv_timeout(Duration::from_secs(10))
+        .expect("seam serve either serves or ends within 10 s");
+    if line.contains("serving") {
+        let _ = child.kill();
+        let _ = child.wait();
+        return None;
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
+    Some(child.wait_with_output().expect("output"))
 }
 
 /// Checks `seam serve` refused to start and said `needle`.
