@@ -417,7 +417,8 @@ pub const MAX_CHAT_TEXT_BYTES: usize = 4096;
 
 /// Why a chat name is refused (`None`: it is fine). A name has 1 to
 /// [`MAX_CHAT_NAME_CHARS`] characters, each a letter, a digit, `-`, `_` or `.`: no spaces
-/// or invisible characters, so that two members cannot look alike by padding a name.
+/// or invisible characters, so that two members cannot look alike by padding a name; and
+/// in one script (see [`crate::names::chat_name_look_problem`]).
 pub fn chat_name_problem(name: &str) -> Option<String> {
     let chars = name.chars().count();
     if chars == 0 {
@@ -431,6 +432,7 @@ pub fn chat_name_problem(name: &str) -> Option<String> {
     name.chars()
         .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
         .map(|c| format!("a chat name holds only letters, digits, '-', '_' and '.', not {c:?}"))
+        .or_else(|| crate::names::chat_name_look_problem(name))
 }
 
 /// Why a chat line is refused (`None`: it is fine): over [`MAX_CHAT_TEXT_BYTES`] bytes, or
@@ -448,8 +450,10 @@ pub fn chat_text_problem(text: &str) -> Option<String> {
         .map(|c| format!("a chat line must not hold control characters ({c:?})"))
 }
 
-/// A line made safe to send and to show: control characters other than tab become U+FFFD.
-pub fn clean_chat_text(text: &str) -> Cow<'_, str> {
+/// Text from the network made safe to show on a terminal (and a chat line safe to send):
+/// control characters other than tab, such as the escape that starts a terminal escape
+/// sequence, become U+FFFD. Every client prints server-sent text through this.
+pub fn clean_text(text: &str) -> Cow<'_, str> {
     if text.chars().any(|c| c.is_control() && c != '\t') {
         Cow::Owned(
             text.chars()

@@ -538,18 +538,15 @@ fn chat_names_are_short_and_visible() {
 
 #[test]
 fn chat_lines_refuse_control_characters_and_overlong_text() {
-    use seam_core::messages::{chat_text_problem, clean_chat_text, MAX_CHAT_TEXT_BYTES};
+    use seam_core::messages::{chat_text_problem, clean_text, MAX_CHAT_TEXT_BYTES};
     assert_eq!(chat_text_problem("hello\tworld ünïcode"), None);
     assert_eq!(chat_text_problem(&"a".repeat(MAX_CHAT_TEXT_BYTES)), None);
     assert!(chat_text_problem(&"a".repeat(MAX_CHAT_TEXT_BYTES + 1)).is_some());
     assert!(chat_text_problem("clear\u{1b}[2J").is_some());
     assert!(chat_text_problem("two\nlines").is_some());
-    assert_eq!(
-        clean_chat_text("a\u{1b}[2Jb\tc\r"),
-        "a\u{fffd}[2Jb\tc\u{fffd}"
-    );
+    assert_eq!(clean_text("a\u{1b}[2Jb\tc\r"), "a\u{fffd}[2Jb\tc\u{fffd}");
     assert!(matches!(
-        clean_chat_text("plain"),
+        clean_text("plain"),
         std::borrow::Cow::Borrowed("plain")
     ));
 }

@@ -126,7 +126,9 @@ pub struct ServeArgs {
     #[arg(long, default_value = "seam-data")]
     pub root: PathBuf,
 
-    /// A token every connection must present first (compared in constant time).
+    /// A token every connection must present first (compared in constant time). An empty
+    /// or blank token is refused; on a non-loopback address it needs at least 16 bytes
+    /// (e.g. `openssl rand -hex 16`).
     #[arg(long, env = "SEAM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
 
@@ -137,6 +139,12 @@ pub struct ServeArgs {
     /// Most connections served at once; more are told the server is busy.
     #[arg(long, default_value_t = 4096)]
     pub max_conns: usize,
+
+    /// Most chat members at once; more are told `busy`. Chat members may stay silent for
+    /// hours (no idle timeout; TCP keepalive drops vanished peers), so keep this below
+    /// --max-conns to leave room for everyone else.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_chat: usize,
 
     /// Seconds a connection may stay silent before it is closed (at least 1).
     #[arg(long, value_name = "SECS", default_value_t = 300,
@@ -265,7 +273,8 @@ pub struct SendArgs {
 /// Flags of `seam chat`.
 #[derive(Debug, Args)]
 pub struct ChatArgs {
-    /// Your name in the chat (letters, digits, `-`, `_`, `.`; at most 32); default: $USER.
+    /// Your name in the chat (letters, digits, `-`, `_`, `.`, in one script; at most 32);
+    /// default: $USER, or $USER-2 … $USER-9 when that is taken (you are told which).
     #[arg(long)]
     pub name: Option<String>,
 
@@ -325,8 +334,9 @@ pub struct ClientArgs {
     #[arg(long, env = "SEAM_SERVER", default_value = crate::server::DEFAULT_LISTEN)]
     pub server: String,
 
-    /// The server's token.
-    #[arg(long, env = "SEAM_TOKEN", hide_env_values = true)]
+    /// The server's token. An empty or blank one (or an empty SEAM_TOKEN) is refused rather
+    /// than sent: unset it to connect without a token.
+    #[arg(long, env = "SEAM_TOKEN", hide_env_values = true, value_parser = parse_client_token)]
     pub token: Option<String>,
 
     /// Print nothing but errors (no progress bars).
@@ -376,6 +386,17 @@ pub struct CheckArgs {
     /// The command the command dialects send (it must print the same every time).
     #[arg(long, value_name = "TEXT", default_value = "echo seam check")]
     pub command: String,
+}
+
+fn parse_client_token(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err(
+            "the token is empty (or SEAM_TOKEN is set but empty): give the server's \
+                    token, or unset SEAM_TOKEN to connect without one"
+                .into(),
+        );
+    }
+    Ok(text.to_string())
 }
 
 /// Flags of `seam put`.

@@ -106,7 +106,10 @@ fn client_outcome<E: client::CommandError>(json: bool, outcome: Result<(), E>) -
             if json {
                 println!("{}", error.to_json());
             }
-            eprintln!("seam: {error}");
+            // Error messages quote the server's words: no escape sequence of its reaches
+            // the terminal.
+            let said = error.to_string();
+            eprintln!("seam: {}", seam_core::messages::clean_text(&said));
             ExitCode::from(error.exit_code())
         }
     }

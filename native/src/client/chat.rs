@@ -7,7 +7,8 @@ use std::io::{BufRead, Write};
 use std::time::Duration;
 
 use seam_core::messages::{
-    chat_name_problem, clean_chat_text, Reply, Request, MAX_CHAT_TEXT_BYTES,
+    chat_name_problem, clean_text, ErrorCode, Reply, Request, MAX_CHAT_NAME_CHARS,
+    MAX_CHAT_TEXT_BYTES,
 };
 use tokio::sync::mpsc;
 
@@ -19,24 +20,22 @@ const LINES_AHEAD: usize = 256;
 
 /// Joins, relays lines both ways, and leaves at the end of input.
 pub async fn run(args: &ChatArgs) -> Result<(), ClientError> {
-    let name = match &args.name {
+    let wanted = match &args.name {
         Some(name) => name.clone(),
         None => default_name(),
     };
-    if let Some(problem) = chat_name_problem(&name) {
-        return Err(ClientError::Usage(format!("--name {name:?}: {problem}")));
+    if let Some(problem) = chat_name_problem(&wanted) {
+        return Err(ClientError::Usage(format!("--name {wanted:?}: {problem}")));
     }
     let mut session = Session::connect(&args.client).await?;
-    session
-        .send(&Request::ChatJoin { name: name.clone() })
-        .await?;
-    // The first frame is our own join (or the reason we may not).
-    match session.reply().await? {
-        Reply::ChatJoined { name: joined } if joined == name => {
-            show(args, &Reply::ChatJoined { name: joined }).map_err(stdout_error)?;
-        }
-        other => return Err(ClientError::unexpected("chat_joined", &other)),
+    let name = join(&mut session, &wanted, args.name.is_none()).await?;
+    if name != wanted && !args.client.quiet {
+        eprintln!(
+            "seam: someone in the chat is already called {wanted}; you are {name} (choose a \
+             name with --name)"
+        );
     }
+    show(args, &Reply::ChatJoined { name }).map_err(stdout_error)?;
     let Session { mut reader, writer } = session;
 
     // Standard input is read on a thread of its own: a blocked read of a terminal must not
@@ -61,13 +60,11 @@ pub async fn run(args: &ChatArgs) -> Result<(), ClientError> {
             Reply::from_header(&head.header).map_err(|e| ClientError::Protocol(e.to_string()))?;
         reader.skip_body().await?;
         if let Reply::Error { code, message } = &reply {
-            eprintln!(
-                "seam: {}",
-                ClientError::Refused {
-                    code: *code,
-                    message: message.clone()
-                }
-            );
+            let said = ClientError::Refused {
+                code: *code,
+                message: message.clone(),
+            };
+            eprintln!("seam: {}", clean_text(&said.to_string()));
             refused = Some(reply);
             continue;
         }
@@ -94,6 +91,47 @@ pub async fn run(args: &ChatArgs) -> Result<(), ClientError> {
         Some(Reply::Error { code, message }) => Err(ClientError::Refused { code, message }),
         _ => Ok(()),
     }
+}
+
+/// Joins as `wanted`; when that name is taken and was not chosen with `--name`, as the
+/// first free one of `wanted-2` to `wanted-9`. Returns the name joined as.
+async fn join(session: &mut Session, wanted: &str, may_pick: bool) -> Result<String, ClientError> {
+    let tries = if may_pick { FREE_NAME_TRIES } else { 1 };
+    let mut outcome = Err(ClientError::Closed);
+    for number in 1..=tries {
+        let name = numbered_name(wanted, number);
+        session
+            .send(&Request::ChatJoin { name: name.clone() })
+            .await?;
+        // The first frame is our own join (or the reason we may not).
+        outcome = match session.reply().await {
+            Ok(Reply::ChatJoined { name: joined }) if joined == name => return Ok(name),
+            Ok(other) => return Err(ClientError::unexpected("chat_joined", &other)),
+            Err(ClientError::Refused {
+                code: ErrorCode::InUse,
+                message,
+            }) => Err(ClientError::Refused {
+                code: ErrorCode::InUse,
+                message: format!("{message}; choose another name with --name"),
+            }),
+            Err(other) => return Err(other),
+        };
+    }
+    outcome
+}
+
+/// Names tried when the default name is taken: `NAME`, `NAME-2`, … `NAME-9`.
+const FREE_NAME_TRIES: u32 = 9;
+
+/// `wanted` for the first try, then `wanted-N`, shortened to stay a valid name.
+fn numbered_name(wanted: &str, number: u32) -> String {
+    if number == 1 {
+        return wanted.to_string();
+    }
+    let suffix = format!("-{number}");
+    let room = MAX_CHAT_NAME_CHARS - suffix.len();
+    let stem: String = wanted.chars().take(room).collect();
+    format!("{stem}{suffix}")
 }
 
 /// Sends each line as one `chat` request (a line over the limit as several), then closes
@@ -126,7 +164,7 @@ async fn send_line(
     writer: &mut crate::wire::FrameWriter<crate::traced::Traced<tokio::net::tcp::OwnedWriteHalf>>,
     line: &str,
 ) -> Result<(), ClientError> {
-    let text = clean_chat_text(line);
+    let text = clean_text(line);
     for piece in pieces(&text, MAX_CHAT_TEXT_BYTES) {
         writer
             .send(&Request::Chat {
@@ -191,13 +229,13 @@ fn show(args: &ChatArgs, reply: &Reply) -> std::io::Result<()> {
     }
     match reply {
         Reply::ChatLine { from, text } => {
-            writeln!(out, "{}: {}", clean_chat_text(from), clean_chat_text(text))?
+            writeln!(out, "{}: {}", clean_text(from), clean_text(text))?
         }
         Reply::ChatJoined { name } if !args.client.quiet => {
-            writeln!(out, "* {} joined", clean_chat_text(name))?
+            writeln!(out, "* {} joined", clean_text(name))?
         }
         Reply::ChatLeft { name } if !args.client.quiet => {
-            writeln!(out, "* {} left", clean_chat_text(name))?
+            writeln!(out, "* {} left", clean_text(name))?
         }
         _ => {}
     }
@@ -222,7 +260,15 @@ fn default_name() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::pieces;
+    use super::{numbered_name, pieces};
+
+    #[test]
+    fn numbered_names_stay_within_the_length_limit() {
+        assert_eq!(numbered_name("bob", 1), "bob");
+        assert_eq!(numbered_name("bob", 2), "bob-2");
+        let long = "a".repeat(32);
+        assert_eq!(numbered_name(&long, 3), format!("{}-3", "a".repeat(30)));
+    }
 
     #[test]
     fn long_lines_split_on_character_boundaries() {

@@ -1,6 +1,6 @@
 //! `seam ls` and `seam rm`.
 
-use seam_core::messages::{Reply, Request};
+use seam_core::messages::{clean_text, Reply, Request};
 use serde_json::json;
 
 use super::{ClientError, Session};
@@ -24,7 +24,8 @@ pub async fn ls(args: &LsArgs) -> Result<(), ClientError> {
         if args.client.json {
             println!("{}", json!({"name": file.name, "bytes": file.bytes}));
         } else {
-            println!("{:>14}  {}", file.bytes, file.name);
+            // A hostile server may send any name: its control characters are not printed.
+            println!("{:>14}  {}", file.bytes, clean_text(&file.name));
         }
     }
     Ok(())

@@ -11,7 +11,7 @@ pub mod put;
 pub mod send;
 pub mod udp;
 
-use seam_core::messages::{Reply, Request};
+use seam_core::messages::{clean_text, Reply, Request};
 use seam_core::Framing;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
@@ -110,11 +110,12 @@ impl Session {
     }
 }
 
-/// Prints a result line: JSON with `--json`, else the human text (unless `--quiet`).
+/// Prints a result line: JSON with `--json`, else the human text (unless `--quiet`), its
+/// control characters (names and words from the server) made harmless.
 pub fn print_result(args: &ClientArgs, json: serde_json::Value, human: impl FnOnce() -> String) {
     if args.json {
         println!("{json}");
     } else if !args.quiet {
-        println!("{}", human());
+        println!("{}", clean_text(&human()));
     }
 }

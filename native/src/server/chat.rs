@@ -17,6 +17,7 @@ use std::time::Duration;
 use seam_core::messages::{
     chat_name_problem, chat_text_problem, ErrorCode, MessageError, Reply, Request,
 };
+use seam_core::names::chat_name_key;
 use seam_core::Encoder;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tracing::{debug, info, warn};
@@ -43,24 +44,23 @@ type Block = Arc<[u8]>;
 /// The chat room of a server.
 pub struct Hub {
     tx: broadcast::Sender<Block>,
-    /// Names in use, lowercased: "Alice" and "alice" cannot both be in.
+    /// What the names in use look like ([`chat_name_key`]): "Alice" and "alice", or
+    /// "ape" and a Cyrillic "аре", cannot both be in.
     names: Mutex<HashSet<String>>,
+    /// Most members at once (`--max-chat`): members are exempt from the idle timeout, so
+    /// without a limit of their own they could hold every connection slot.
+    max_members: usize,
     encoder: Encoder,
 }
 
-impl Default for Hub {
-    fn default() -> Self {
-        Hub::new()
-    }
-}
-
 impl Hub {
-    /// An empty room.
-    pub fn new() -> Hub {
+    /// An empty room for at most `max_members` members.
+    pub fn new(max_members: usize) -> Hub {
         let (tx, _) = broadcast::channel(BACKLOG);
         Hub {
             tx,
             names: Mutex::new(HashSet::new()),
+            max_members,
             encoder: Encoder::default(),
         }
     }
@@ -99,7 +99,7 @@ struct Membership<'h> {
 impl Drop for Membership<'_> {
     fn drop(&mut self) {
         if let Ok(mut names) = self.hub.names.lock() {
-            names.remove(&self.name.to_lowercase());
+            names.remove(&chat_name_key(&self.name));
         }
         self.hub.announce(&Reply::ChatLeft {
             name: self.name.clone(),
@@ -116,10 +116,22 @@ pub async fn run(conn: &mut Conn, name: String) -> Result<(), Failure> {
     let hub = conn.shared.chat.clone();
     {
         let mut names = hub.names.lock().map_err(|_| poisoned())?;
-        if !names.insert(name.to_lowercase()) {
+        if names.len() >= hub.max_members {
+            return Err(Refusal::new(
+                ErrorCode::Busy,
+                format!(
+                    "the chat is full: it holds at most {} members at once; try again later",
+                    hub.max_members
+                ),
+            )
+            .into());
+        }
+        if !names.insert(chat_name_key(&name)) {
             return Err(Refusal::new(
                 ErrorCode::InUse,
-                format!("someone in the chat is already called {name}"),
+                format!(
+                    "someone in the chat is already called {name} (or a name that looks like it)"
+                ),
             )
             .into());
         }
@@ -148,6 +160,8 @@ async fn relay(
     let mut block = Vec::with_capacity(BLOCK_BYTES + 256);
     loop {
         // No idle timeout on reads here: a member may listen without talking for hours.
+        // TCP keepalive finds a member whose machine vanished, and `--max-chat` bounds how
+        // many slots members hold.
         tokio::select! {
             head = conn.reader.next_header() => {
                 let mut head = head?;
@@ -242,7 +256,8 @@ async fn leave(conn: &mut Conn, rx: &mut broadcast::Receiver<Block>) -> Result<(
 
 /// Writes `first` and every block queued behind it, [`BATCH`] blocks per flush, until the
 /// queue is empty. A member whose socket does not take them before its queue overflows is
-/// disconnected.
+/// disconnected with `too_slow` — after the block being written is finished, never in the
+/// middle of a frame, so the error frame that follows can be read.
 async fn forward(
     conn: &mut Conn,
     rx: &mut broadcast::Receiver<Block>,
@@ -263,19 +278,36 @@ async fn forward(
             return Ok(());
         }
         let full = batch.len() == BATCH;
+        let mut behind = None;
+        for block in &batch {
+            // Blocks are whole frames from the core's encoder, written as they are. Each
+            // write is abandoned only while it waits, when it has taken nothing.
+            let mut written = 0;
+            while written < block.len() {
+                let writer = &mut conn.writer;
+                let rest = &block[written..];
+                tokio::select! {
+                    biased;
+                    wrote = write_within(idle, writer.write_some(rest)) => written += wrote?,
+                    missed = fallen_behind(rx), if behind.is_none() => {
+                        warn!(conn = conn.id, missed, "a chat member fell behind; it is disconnected after the frames being written");
+                        behind = Some(missed);
+                    }
+                }
+            }
+            if let Some(missed) = behind {
+                return Err(too_slow_unnamed(missed));
+            }
+        }
         let writer = &mut conn.writer;
-        let blocks = &batch;
-        let watched = &*rx;
         tokio::select! {
             biased;
-            wrote = write_within(idle, async {
-                // Blocks are whole frames from the core's encoder, written as they are.
-                for block in blocks {
-                    writer.write_body(block).await?;
-                }
-                writer.flush().await
-            }) => wrote?,
-            missed = fallen_behind(watched) => return Err(too_slow_unnamed(missed)),
+            // Flushing loses nothing when abandoned: the buffer keeps whole frames.
+            wrote = write_within(idle, writer.flush()) => wrote?,
+            missed = fallen_behind(rx) => {
+                warn!(conn = conn.id, missed, "a chat member fell behind; it is disconnected");
+                return Err(too_slow_unnamed(missed));
+            }
         }
         batch.clear();
         if !full {

@@ -5,10 +5,10 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use seam_core::messages::{ErrorCode, Reply, Request};
+use seam_core::names::normalize_name;
 use seam_core::{DecodeError, Framing};
 use tokio::io::AsyncReadExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -170,18 +170,7 @@ pub async fn within<F: Future>(limit: Duration, future: F) -> Option<F::Output> 
     tokio::time::timeout(limit, future).await.ok()
 }
 
-/// Polls a future once: its output if it is ready without waiting. (Polling it again later,
-/// with the task's own waker, is allowed: it then registers that waker.)
-pub fn now_or_never<F: Future>(future: F) -> Option<F::Output> {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => Some(output),
-        Poll::Pending => None,
-    }
-}
+pub use crate::wire::now_or_never;
 
 /// Writes body bytes in steps of at most [`WRITE_STEP`], each within the idle timeout.
 pub async fn write_body_within(
@@ -205,6 +194,7 @@ fn idle_timeout(idle: Duration) -> Refusal {
 /// Serves one connection to its end.
 pub async fn serve(stream: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Shared>) {
     let _ = stream.set_nodelay(true);
+    keep_alive(&stream);
     let (read, write) = stream.into_split();
     let framing = Framing::default();
     let mut conn = Conn {
@@ -226,27 +216,53 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Sha
             let Conn {
                 reader, mut writer, ..
             } = conn;
-            let sent = tokio::time::timeout(CLOSE_LINGER, writer.send(&reply)).await;
+            // What is buffered for the client (whole frames) goes out before the error, for
+            // as long as any write may take: a client that reads slowly, such as a chat
+            // member that fell behind, still gets every frame whole and then the reason.
+            let idle = conn.shared.idle_timeout;
+            let sent = tokio::time::timeout(idle, writer.send(&reply)).await;
             if matches!(sent, Ok(Ok(()))) {
-                close_after_error(reader.into_inner().into_inner(), writer).await;
+                let read = reader.into_inner().into_inner();
+                close_after_error_within(read, writer, idle).await;
             }
         }
+    }
+}
+
+/// Turns TCP keepalive on: a peer whose machine vanished (no FIN, no RST) is found within
+/// about two minutes even on a connection exempt from the idle timeout, such as a chat
+/// member's.
+fn keep_alive(stream: &TcpStream) {
+    let probes = socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(60))
+        .with_interval(Duration::from_secs(10))
+        .with_retries(6);
+    if let Err(error) = socket2::SockRef::from(stream).set_tcp_keepalive(&probes) {
+        debug!(%error, "cannot turn TCP keepalive on");
     }
 }
 
 /// Flushes and closes the writing side after a final error frame, then reads and drops what
 /// the client still sends for a moment, so that its kernel does not answer our close with a
 /// reset that could destroy the error frame before the client reads it.
-pub async fn close_after_error(
+pub async fn close_after_error(read: OwnedReadHalf, writer: FrameWriter<Traced<OwnedWriteHalf>>) {
+    close_after_error_within(read, writer, CLOSE_LINGER).await;
+}
+
+/// [`close_after_error`], giving the client up to `flush_limit` to take what is buffered.
+async fn close_after_error_within(
     mut read: OwnedReadHalf,
     mut writer: FrameWriter<Traced<OwnedWriteHalf>>,
+    flush_limit: Duration,
 ) {
     // A client that reads nothing cannot take the error frame: give up after a while.
-    match tokio::time::timeout(CLOSE_LINGER, writer.shutdown()).await {
+    match tokio::time::timeout(flush_limit, writer.shutdown()).await {
         Ok(Ok(())) => {}
         Ok(Err(_)) | Err(_) => return,
     }
-    let mut sink = [0u8; 16 * 1024];
+    // On the heap, allocated only here: an array would be part of every connection's
+    // future, idle or not.
+    let mut sink = vec![0u8; 16 * 1024];
     let _ = tokio::time::timeout(CLOSE_LINGER, async {
         while let Ok(n) = read.read(&mut sink).await {
             if n == 0 {
@@ -342,6 +358,28 @@ async fn handle(conn: &mut Conn, head: Head) -> Result<(), Failure> {
         }
     };
     debug!(conn = conn.id, ?request, "request");
+    // One name, one file: names are looked up in their composed (NFC) form.
+    let request = match request {
+        Request::Put {
+            name,
+            total,
+            resume,
+            force,
+        } => Request::Put {
+            name: normalize_name(&name).into_owned(),
+            total,
+            resume,
+            force,
+        },
+        Request::Get { name, offset } => Request::Get {
+            name: normalize_name(&name).into_owned(),
+            offset,
+        },
+        Request::Delete { name } => Request::Delete {
+            name: normalize_name(&name).into_owned(),
+        },
+        other => other,
+    };
     match request {
         Request::Hello { .. } => conn.reply(&welcome()).await,
         Request::Put {

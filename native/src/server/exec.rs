@@ -12,8 +12,12 @@
 //!   `output {stream, size}` frames as soon as each read of their pipe returns, then an
 //!   `exit {code | signal}` frame.
 //! - A time limit and an output cap: past either, the command's whole process group is
-//!   killed and the client gets `error {timeout}` or `error {output_limit}`.
-//! - A client that goes away (closes its connection) has its command killed.
+//!   killed and the client gets `error {timeout}` or `error {output_limit}`. The time limit
+//!   holds even while the client reads no output.
+//! - However the command ends, its whole process group is killed: nothing it started in
+//!   the background outlives it.
+//! - A client that goes away (closes its connection) has its command killed, even after it
+//!   sent its next request.
 //! - The command runs in the served folder with a minimal environment (`PATH`, `HOME`,
 //!   `LANG`, `LC_*`, `TZ`, `USER`, `LOGNAME`, `TMPDIR`): the server's token and the rest of
 //!   its environment are not passed on.
@@ -33,8 +37,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tracing::{info, warn};
 
-use super::connection::{write_body_within, write_within, Conn, Failure, Refusal};
-use crate::wire::WireError;
+use super::connection::{write_body_within, write_within, Conn, Failure, Reader, Refusal};
+use crate::wire::{Head, WireError};
 
 /// Most bytes read from a pipe at once (and so sent in one `output` frame).
 const PIPE_READ: usize = 64 * 1024;
@@ -227,9 +231,11 @@ pub async fn run(conn: &mut Conn, argv: Vec<String>) -> Result<(), Failure> {
     let pid = child.id();
     info!(conn = conn.id, ?argv, pid, "exec");
     let started = Instant::now();
-    let ending = supervise(conn, &policy, &mut child).await;
+    let ending = supervise(conn, &policy, &mut child, pid).await;
     match ending {
         Ending::Exited(status) => {
+            // Whatever it left running in the background goes with it.
+            kill_group(&mut child, pid).await;
             #[cfg(unix)]
             let signal = std::os::unix::process::ExitStatusExt::signal(&status);
             #[cfg(not(unix))]
@@ -303,9 +309,53 @@ pub async fn run(conn: &mut Conn, argv: Vec<String>) -> Result<(), Failure> {
     }
 }
 
+/// What `supervise` watches on the client's side of the connection while a command runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Watch {
+    /// The next request's header (the client may close instead).
+    Header,
+    /// The bytes after a request sent early: read ahead, to notice the client leaving.
+    Ahead,
+    /// Nothing: the read-ahead buffer is full.
+    Off,
+}
+
+/// What the client did while its command ran.
+enum Heard {
+    /// It sent its next request's header.
+    Request(Head),
+    /// It sent more bytes, kept for later.
+    More,
+    /// The read-ahead buffer is full.
+    Full,
+    /// It closed the connection.
+    Closed,
+}
+
+/// Waits for the client to do something, as `watch` says.
+async fn listen(reader: &mut Reader, watch: Watch) -> Result<Heard, WireError> {
+    if watch == Watch::Header {
+        return Ok(match reader.next_header().await? {
+            Some(head) => Heard::Request(head),
+            None => Heard::Closed,
+        });
+    }
+    Ok(match reader.read_ahead().await? {
+        None => Heard::Full,
+        Some(0) => Heard::Closed,
+        Some(_) => Heard::More,
+    })
+}
+
 /// Streams the child's output until both pipes close and it has exited, or until a limit is
-/// hit or the client goes away.
-async fn supervise(conn: &mut Conn, policy: &ExecPolicy, child: &mut Child) -> Ending {
+/// hit or the client goes away. When the command itself exits, its process group is
+/// killed at once, so a background child holding a pipe open cannot keep it going.
+async fn supervise(
+    conn: &mut Conn,
+    policy: &ExecPolicy,
+    child: &mut Child,
+    pid: Option<u32>,
+) -> Ending {
     let deadline = Instant::now() + policy.timeout;
     let mut stdout: Option<ChildStdout> = child.stdout.take();
     let mut stderr: Option<ChildStderr> = child.stderr.take();
@@ -313,7 +363,7 @@ async fn supervise(conn: &mut Conn, policy: &ExecPolicy, child: &mut Child) -> E
     let mut err_buf = vec![0u8; PIPE_READ];
     let mut status: Option<ExitStatus> = None;
     let mut sent: u64 = 0;
-    let mut watch_client = true;
+    let mut watch = Watch::Header;
     let mut shutdown = conn.shared.shutdown.clone();
     let mut stopping = std::pin::pin!(async move {
         let _ = shutdown.wait_for(|stop| *stop).await;
@@ -338,12 +388,20 @@ async fn supervise(conn: &mut Conn, policy: &ExecPolicy, child: &mut Child) -> E
                     Ok(exit) => status = Some(exit),
                     Err(error) => return Ending::WaitFailed(error),
                 }
+                // What is still in the pipes is read to their end below.
+                signal_group(pid);
                 continue;
             }
-            head = conn.reader.next_header(), if watch_client => match head {
+            heard = listen(&mut conn.reader, watch), if watch != Watch::Off => match heard {
                 // A request sent while the command runs waits for its turn.
-                Ok(Some(head)) => { conn.pending = Some(head); watch_client = false; continue; }
-                Ok(None) => return Ending::ClientGone(None),
+                Ok(Heard::Request(head)) => {
+                    conn.pending = Some(head);
+                    watch = Watch::Ahead;
+                    continue;
+                }
+                Ok(Heard::More) => continue,
+                Ok(Heard::Full) => { watch = Watch::Off; continue; }
+                Ok(Heard::Closed) => return Ending::ClientGone(None),
                 Err(error) => return Ending::ClientGone(Some(error)),
             },
             () = tokio::time::sleep_until(deadline) => return Ending::TimedOut,
@@ -356,11 +414,28 @@ async fn supervise(conn: &mut Conn, policy: &ExecPolicy, child: &mut Child) -> E
             OutputStream::Stderr => &err_buf[..take],
         };
         if take > 0 {
-            if let Err(failure) = send_output(conn, stream, piece).await {
+            // A client that reads nothing must not stretch the time limit: at the deadline
+            // the command is killed, then the frame under way is finished (or the client
+            // dropped after the idle timeout), and the client is told.
+            let mut sending = std::pin::pin!(send_output(conn, stream, piece));
+            let mut timed_out = false;
+            let result = tokio::select! {
+                biased;
+                result = &mut sending => result,
+                () = tokio::time::sleep_until(deadline) => {
+                    signal_group(pid);
+                    timed_out = true;
+                    sending.await
+                }
+            };
+            if let Err(failure) = result {
                 return Ending::ClientGone(match failure {
                     Failure::Broken(error) => Some(error),
                     Failure::Refused(_) => None,
                 });
+            }
+            if timed_out {
+                return Ending::TimedOut;
             }
             sent += take as u64;
         }
@@ -392,8 +467,17 @@ async fn send_output(conn: &mut Conn, stream: OutputStream, piece: &[u8]) -> Res
 }
 
 /// Kills the command's whole process group (the command and anything it started), then
-/// reaps it.
+/// reaps the command.
 async fn kill_group(child: &mut Child, pid: Option<u32>) {
+    signal_group(pid);
+    let _ = child.start_kill();
+    let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+}
+
+/// Sends SIGKILL to the command's process group (its id is the command's pid, as it was
+/// started with `process_group(0)`). Once the command is reaped the group lives on while
+/// any member does, and its id cannot be given to another process meanwhile.
+fn signal_group(pid: Option<u32>) {
     #[cfg(unix)]
     if let Some(pid) = pid
         .and_then(|pid| i32::try_from(pid).ok())
@@ -402,8 +486,6 @@ async fn kill_group(child: &mut Child, pid: Option<u32>) {
     {
         let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
     }
-    let _ = child.start_kill();
-    let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
 }
 
 /// A command run for a tutorial client: its output (standard output and standard error in
@@ -465,7 +547,12 @@ pub async fn run_collected(
                 None => { stderr = None; continue; }
             },
             exited = child.wait(), if status.is_none() => match exited {
-                Ok(exit) => { status = Some(exit); continue; }
+                Ok(exit) => {
+                    status = Some(exit);
+                    // Nothing it started in the background outlives it.
+                    signal_group(pid);
+                    continue;
+                }
                 Err(error) => break Some(format!("the server lost track of {program}: {error}")),
             },
             () = tokio::time::sleep_until(deadline) => break Some(format!(
@@ -485,9 +572,8 @@ pub async fn run_collected(
         }
         output.extend_from_slice(piece);
     };
-    if status.is_none() || problem.is_some() {
-        kill_group(&mut child, pid).await;
-    }
+    // However it ended, nothing of its process group stays behind.
+    kill_group(&mut child, pid).await;
     Collected { output, problem }
 }
 

@@ -5,6 +5,7 @@ mod chat;
 mod connection;
 mod exec;
 mod files;
+mod startup;
 pub mod storage;
 mod tutorial;
 mod udp;
@@ -72,20 +73,7 @@ impl Shared {
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    if args.token.is_none() && !args.listen.ip().is_loopback() && !args.insecure {
-        bail!(
-            "refusing to listen on {} without a token: anyone who can reach it could read and \
-             write your files. Give --token (or SEAM_TOKEN), or --insecure if you mean it",
-            args.listen
-        );
-    }
-    if !args.allow_exec.is_empty() && args.token.is_none() && !args.listen.ip().is_loopback() {
-        bail!(
-            "refusing --allow-exec on {} without a token, even with --insecure: anyone who can \
-             reach the port could run those programs. Give --token (or SEAM_TOKEN)",
-            args.listen
-        );
-    }
+    startup::check_exposure(&args)?;
     tutorial::check(&args.tutorial, args.insecure, !args.allow_exec.is_empty())?;
     let exec = if args.allow_exec.is_empty() {
         None
@@ -136,7 +124,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_partial_bytes: args.max_partial_bytes,
         trace,
         exec,
-        chat: Arc::new(chat::Hub::new()),
+        chat: Arc::new(chat::Hub::new(args.max_chat)),
         conn_ids: AtomicU64::new(0),
     });
     let web = match args.web {
