@@ -132,9 +132,30 @@ pub struct ServeArgs {
     #[arg(long, env = "SEAM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
 
-    /// Listen on a non-loopback address without a token.
+    /// Listen on a non-loopback address without TLS or without a token (a warning is
+    /// printed at every start): files and the token then cross the network in clear text.
     #[arg(long)]
     pub insecure: bool,
+
+    /// Speak TLS. Without --tls-cert, a self-signed certificate is made on first start and
+    /// kept in the state folder; its SHA-256 fingerprint is printed at every start. A
+    /// non-loopback --listen needs --tls and a token (or --insecure).
+    #[arg(long)]
+    pub tls: bool,
+
+    /// A real certificate (PEM, leaf first, then its chain) instead of the generated one;
+    /// implies --tls.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Where the server keeps its generated certificate and key; default: ROOT/.seam (hidden
+    /// from listings and out of reach of requests).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 
     /// Most connections served at once; more are told the server is busy.
     #[arg(long, default_value_t = 4096)]
@@ -165,7 +186,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 64 << 30)]
     pub max_partial_bytes: u64,
 
-    /// Write every chunk each connection reads or writes to FILE, as JSON lines.
+    /// Write every chunk each connection reads or writes to FILE, as JSON lines. Over TLS,
+    /// the trace records the plaintext frames (as decrypted), not the encrypted bytes.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 
@@ -196,7 +218,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub exec_max_running: usize,
 
-    /// Also answer echo requests over UDP, on the same address and port.
+    /// Also answer echo requests over UDP, on the same address and port. UDP is never
+    /// encrypted: it stays plain, and a non-loopback --listen refuses it (unless --insecure).
     #[arg(long)]
     pub udp: bool,
 
@@ -347,9 +370,48 @@ pub struct ClientArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Write every chunk the connection reads or writes to FILE, as JSON lines.
+    /// Write every chunk the connection reads or writes to FILE, as JSON lines. Over TLS,
+    /// the trace records the plaintext frames (as decrypted), not the encrypted bytes.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub secure: ClientTlsArgs,
+}
+
+/// The TLS flags every client subcommand shares.
+#[derive(Debug, Args, Clone)]
+pub struct ClientTlsArgs {
+    /// Connect over TLS (to a `seam serve --tls`). The first connection to a server pins its
+    /// certificate in $XDG_CONFIG_HOME/seam/known_servers (else ~/.config/seam/known_servers);
+    /// later connections refuse any other certificate.
+    #[arg(long, env = "SEAM_TLS", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true")]
+    pub tls: bool,
+
+    /// Trust only the certificate with this fingerprint (SHA256:..., as `seam serve --tls`
+    /// prints it); the known-servers file is not used. Implies --tls.
+    #[arg(long, value_name = "SHA256:HEX", conflicts_with = "tls_ca")]
+    pub fingerprint: Option<crate::tls::Fingerprint>,
+
+    /// Verify the server's certificate against this CA (PEM) and the server's name, instead
+    /// of pinning it. Implies --tls.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Seconds to wait for the server's side of the TLS handshake.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_seconds)]
+    pub handshake_timeout: f64,
+
+    /// Send the token in clear text to a server off this machine (without TLS).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl ClientTlsArgs {
+    /// Whether the connection uses TLS.
+    pub fn enabled(&self) -> bool {
+        self.tls || self.fingerprint.is_some() || self.tls_ca.is_some()
+    }
 }
 
 const CHECK_EXIT_CODES: &str = "Exit codes: 0 every cut passed; 1 at least one cut broke the server (each is named, with the cause); 2 bad command line; 4 nothing could be reached at the address.";

@@ -8,6 +8,7 @@ mod client;
 mod decode;
 mod limits;
 mod server;
+mod tls;
 mod traced;
 mod transfer;
 mod wire;

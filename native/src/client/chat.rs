@@ -137,7 +137,7 @@ fn numbered_name(wanted: &str, number: u32) -> String {
 /// Sends each line as one `chat` request (a line over the limit as several), then closes
 /// the sending side to leave.
 async fn send_lines(
-    mut writer: crate::wire::FrameWriter<crate::traced::Traced<tokio::net::tcp::OwnedWriteHalf>>,
+    mut writer: crate::wire::FrameWriter<crate::traced::Traced<crate::tls::WriteHalf>>,
     mut lines: mpsc::Receiver<std::io::Result<String>>,
 ) -> Result<(), ClientError> {
     while let Some(line) = lines.recv().await {
@@ -161,7 +161,7 @@ async fn send_lines(
 }
 
 async fn send_line(
-    writer: &mut crate::wire::FrameWriter<crate::traced::Traced<tokio::net::tcp::OwnedWriteHalf>>,
+    writer: &mut crate::wire::FrameWriter<crate::traced::Traced<crate::tls::WriteHalf>>,
     line: &str,
 ) -> Result<(), ClientError> {
     let text = clean_text(line);

@@ -54,6 +54,9 @@ pub enum ClientError {
     /// The destination exists.
     #[error("{0} exists; use --force to replace it")]
     Exists(String),
+    /// The TLS handshake failed, or the server's certificate is not the one trusted.
+    #[error("{0}")]
+    Tls(String),
     /// The command line asks for something impossible.
     #[error("{0}")]
     Usage(String),
@@ -79,9 +82,10 @@ impl ClientError {
     /// The process exit code for this failure.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ClientError::Connect(..) | ClientError::Lost(_) | ClientError::Closed => {
-                EXIT_CONNECTION
-            }
+            ClientError::Connect(..)
+            | ClientError::Lost(_)
+            | ClientError::Closed
+            | ClientError::Tls(_) => EXIT_CONNECTION,
             ClientError::Protocol(_) => EXIT_FRAMING,
             ClientError::Refused {
                 code: ErrorCode::Exists,
@@ -107,6 +111,7 @@ impl ClientError {
                 "connection".into()
             }
             ClientError::Protocol(_) => "protocol".into(),
+            ClientError::Tls(_) => "tls".into(),
             ClientError::Local { .. } => "local_io".into(),
             ClientError::Md5Mismatch { .. } => "md5_mismatch".into(),
             ClientError::Exists(_) => "exists".into(),

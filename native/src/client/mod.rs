@@ -13,12 +13,11 @@ pub mod udp;
 
 use seam_core::messages::{clean_text, Reply, Request};
 use seam_core::Framing;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpStream;
 
 use crate::cli::ClientArgs;
+use crate::tls::{ReadHalf, WriteHalf};
 use crate::traced::{TraceSink, Traced};
-use crate::wire::{FrameReader, FrameWriter};
+use crate::wire::{FrameReader, FrameWriter, Head, WireError};
 pub use error::ClientError;
 pub use progress::Progress;
 
@@ -51,23 +50,25 @@ impl CommandError for udp::UdpError {
 /// A connection to a server, past the hello.
 pub struct Session {
     /// Reads replies.
-    pub reader: FrameReader<Traced<OwnedReadHalf>>,
+    pub reader: FrameReader<Traced<ReadHalf>>,
     /// Writes requests.
-    pub writer: FrameWriter<Traced<OwnedWriteHalf>>,
+    pub writer: FrameWriter<Traced<WriteHalf>>,
 }
 
 impl Session {
-    /// Connects, says hello (with the token, if any) and waits for the welcome.
+    /// Connects (over TLS with `--tls`: the hello and its token go only after the
+    /// handshake), says hello (with the token, if any) and waits for the welcome.
     pub async fn connect(args: &ClientArgs) -> Result<Session, ClientError> {
-        let stream = TcpStream::connect(&args.server)
-            .await
-            .map_err(|e| ClientError::Connect(args.server.clone(), e))?;
-        let _ = stream.set_nodelay(true);
         let trace = match &args.trace {
             Some(path) => Some(TraceSink::create(path).map_err(|e| ClientError::local(path, e))?),
             None => None,
         };
-        let (read, write) = stream.into_split();
+        let stream = crate::tls::client::connect(args).await?;
+        let tls = stream.is_tls();
+        if tls && trace.is_some() && !args.quiet {
+            eprintln!("seam: the trace records the plaintext frames, as decrypted from TLS");
+        }
+        let (read, write) = stream.split();
         let mut session = Session {
             reader: FrameReader::new(Traced::new(read, trace.clone(), 0), Framing::default()),
             writer: FrameWriter::new(Traced::new(write, trace, 0), Framing::default()),
@@ -78,9 +79,29 @@ impl Session {
                 client: format!("seam {}", env!("CARGO_PKG_VERSION")),
             })
             .await?;
-        match session.reply().await? {
-            Reply::Welcome { .. } => Ok(session),
-            other => Err(ClientError::unexpected("welcome", &other)),
+        let head = match session.reader.next_header().await {
+            // A TLS server's record read as a Seam length prefix: say what it is.
+            Err(WireError::Decode(error)) if !tls && crate::tls::decode_error_is_tls(&error) => {
+                return Err(ClientError::Tls(format!(
+                    "{} speaks TLS: add --tls (or SEAM_TLS=1)",
+                    args.server
+                )));
+            }
+            head => head?,
+        };
+        match reply_of(head) {
+            Err(ClientError::Refused { message, .. })
+                if !tls && message == crate::tls::server::PLAIN_ON_TLS =>
+            {
+                Err(ClientError::Tls(format!(
+                    "{} speaks TLS: add --tls (or SEAM_TLS=1)",
+                    args.server
+                )))
+            }
+            other => match other? {
+                Reply::Welcome { .. } => Ok(session),
+                other => Err(ClientError::unexpected("welcome", &other)),
+            },
         }
     }
 
@@ -93,20 +114,25 @@ impl Session {
 
     /// The next reply; an `error` reply becomes [`ClientError::Refused`].
     pub async fn reply(&mut self) -> Result<Reply, ClientError> {
-        let Some(head) = self.reader.next_header().await? else {
-            return Err(ClientError::Closed);
-        };
-        let reply =
-            Reply::from_header(&head.header).map_err(|e| ClientError::Protocol(e.to_string()))?;
-        match reply {
-            Reply::Error { code, message } => Err(ClientError::Refused { code, message }),
-            reply => Ok(reply),
-        }
+        reply_of(self.reader.next_header().await?)
     }
 
     /// Says goodbye: closes the writing side so the server sees a clean end.
     pub async fn close(mut self) {
         let _ = self.writer.shutdown().await;
+    }
+}
+
+/// The reply a header read gives; an `error` reply becomes [`ClientError::Refused`].
+fn reply_of(head: Option<Head>) -> Result<Reply, ClientError> {
+    let Some(head) = head else {
+        return Err(ClientError::Closed);
+    };
+    let reply =
+        Reply::from_header(&head.header).map_err(|e| ClientError::Protocol(e.to_string()))?;
+    match reply {
+        Reply::Error { code, message } => Err(ClientError::Refused { code, message }),
+        reply => Ok(reply),
     }
 }
 

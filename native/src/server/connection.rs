@@ -11,18 +11,18 @@ use seam_core::messages::{ErrorCode, Reply, Request};
 use seam_core::names::normalize_name;
 use seam_core::{DecodeError, Framing};
 use tokio::io::AsyncReadExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tracing::{debug, info, warn};
 
 use super::{chat, exec, files, tutorial, Shared};
+use crate::tls::{ReadHalf, Stream, WriteHalf};
 use crate::traced::Traced;
 use crate::wire::{FrameReader, FrameWriter, Head, WireError};
 
 /// The reading side of a connection.
-pub type Reader = FrameReader<Traced<OwnedReadHalf>>;
+pub type Reader = FrameReader<Traced<ReadHalf>>;
 /// The writing side of a connection.
-pub type Writer = FrameWriter<Traced<OwnedWriteHalf>>;
+pub type Writer = FrameWriter<Traced<WriteHalf>>;
 
 /// How long a closing connection waits for the client to finish sending.
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
@@ -192,10 +192,9 @@ fn idle_timeout(idle: Duration) -> Refusal {
 }
 
 /// Serves one connection to its end.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Shared>) {
-    let _ = stream.set_nodelay(true);
-    keep_alive(&stream);
-    let (read, write) = stream.into_split();
+pub async fn serve(stream: Stream, peer: SocketAddr, id: u64, shared: Arc<Shared>) {
+    keep_alive(stream.tcp());
+    let (read, write) = stream.split();
     let framing = Framing::default();
     let mut conn = Conn {
         reader: FrameReader::new(Traced::new(read, shared.trace.clone(), id), framing.clone()),
@@ -208,7 +207,11 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, id: u64, shared: Arc<Sha
     let outcome = serve_requests(&mut conn).await;
     let bytes_in = conn.reader.position();
     match outcome {
-        Ok(()) => info!(conn = id, bytes_in, "closed by the client"),
+        Ok(()) => {
+            info!(conn = id, bytes_in, "closed by the client");
+            // Over TLS this sends close_notify: the client sees a clean end.
+            let _ = tokio::time::timeout(CLOSE_LINGER, conn.writer.shutdown()).await;
+        }
         Err(Failure::Broken(error)) => warn!(conn = id, bytes_in, %error, "connection broke"),
         Err(Failure::Refused(refusal)) => {
             warn!(conn = id, bytes_in, code = ?refusal.code, message = %refusal.message, "closing after an error");
@@ -245,16 +248,12 @@ fn keep_alive(stream: &TcpStream) {
 /// Flushes and closes the writing side after a final error frame, then reads and drops what
 /// the client still sends for a moment, so that its kernel does not answer our close with a
 /// reset that could destroy the error frame before the client reads it.
-pub async fn close_after_error(read: OwnedReadHalf, writer: FrameWriter<Traced<OwnedWriteHalf>>) {
+pub async fn close_after_error(read: ReadHalf, writer: Writer) {
     close_after_error_within(read, writer, CLOSE_LINGER).await;
 }
 
 /// [`close_after_error`], giving the client up to `flush_limit` to take what is buffered.
-async fn close_after_error_within(
-    mut read: OwnedReadHalf,
-    mut writer: FrameWriter<Traced<OwnedWriteHalf>>,
-    flush_limit: Duration,
-) {
+async fn close_after_error_within(mut read: ReadHalf, mut writer: Writer, flush_limit: Duration) {
     // A client that reads nothing cannot take the error frame: give up after a while.
     match tokio::time::timeout(flush_limit, writer.shutdown()).await {
         Ok(Ok(())) => {}

@@ -19,12 +19,14 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use seam_core::messages::{ErrorCode, Reply};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
 use crate::cli::ServeArgs;
+use crate::tls::server::{CertSource, ServerTls};
+use crate::tls::Stream;
 use crate::traced::{TraceSink, Traced};
 use crate::wire::FrameWriter;
 use storage::Root;
@@ -95,6 +97,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let root = Root::open(&args.root)
         .with_context(|| format!("cannot open the root folder {}", args.root.display()))?;
+    let tls = load_tls(&args, &root)?;
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -169,6 +172,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some((_, url)) = &web {
         announce(&format!("seam: the visualiser is at {url}"));
     }
+    if let Some(tls) = &tls {
+        let made = if tls.generated { "made now, " } else { "" };
+        announce(&format!(
+            "seam: TLS certificate {} ({made}{})",
+            tls.fingerprint,
+            tls.cert_path.display()
+        ));
+        if shared.trace.is_some() {
+            info!("the trace records the plaintext frames, as decrypted from TLS");
+        }
+    }
 
     let slots = Arc::new(Semaphore::new(args.max_conns));
     let tutorial_tasks = tutorial::spawn(tutorials, &shared, &slots);
@@ -189,17 +203,26 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                     }
                 };
                 let id = shared.next_conn_id();
+                let tls = tls.clone();
+                let idle = shared.idle_timeout;
                 match slots.clone().try_acquire_owned() {
                     Ok(slot) => {
                         let shared = shared.clone();
                         connections.spawn(async move {
-                            connection::serve(stream, peer, id, shared).await;
+                            if let Some(stream) = crate::tls::server::open(stream, tls.as_deref(), idle, peer, id).await {
+                                connection::serve(stream, peer, id, shared).await;
+                            }
                             drop(slot);
                         });
                     }
                     Err(_) => {
                         warn!(%peer, conn = id, max = args.max_conns, "refused: too many connections");
-                        connections.spawn(refuse_busy(stream, args.max_conns));
+                        let max = args.max_conns;
+                        connections.spawn(async move {
+                            if let Some(stream) = crate::tls::server::open(stream, tls.as_deref(), idle, peer, id).await {
+                                refuse(stream, busy(max)).await;
+                            }
+                        });
                     }
                 }
             }
@@ -233,6 +256,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The TLS configuration with `--tls` or `--tls-cert`: the given certificate, or the one
+/// in the state folder (made there on first start).
+fn load_tls(args: &ServeArgs, root: &Root) -> anyhow::Result<Option<Arc<ServerTls>>> {
+    let source = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => CertSource::Files { cert, key },
+        _ if args.tls => CertSource::StateDir(
+            args.state_dir
+                .clone()
+                .unwrap_or_else(|| root.dir().join(".seam")),
+        ),
+        _ => return Ok(None),
+    };
+    Ok(Some(Arc::new(ServerTls::load(source)?)))
+}
+
 /// Prints a line for the person (or program) who started the server; a closed stdout is
 /// no reason to stop serving.
 fn announce(line: &str) {
@@ -241,14 +279,18 @@ fn announce(line: &str) {
     let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
-/// Tells a client over the connection limit why it is turned away, then closes.
-async fn refuse_busy(stream: TcpStream, max: usize) {
-    let (read, write) = stream.into_split();
-    let mut writer = FrameWriter::new(Traced::new(write, None, 0), seam_core::Framing::default());
-    let reply = Reply::error(
+/// What a client over the connection limit is told.
+fn busy(max: usize) -> Reply {
+    Reply::error(
         ErrorCode::Busy,
         format!("the server is at its limit of {max} connections; try again later"),
-    );
+    )
+}
+
+/// Tells a client why it is turned away (an error reply), then closes.
+pub(crate) async fn refuse(stream: Stream, reply: Reply) {
+    let (read, write) = stream.split();
+    let mut writer = FrameWriter::new(Traced::new(write, None, 0), seam_core::Framing::default());
     if writer.send(&reply).await.is_ok() {
         connection::close_after_error(read, writer).await;
     }

@@ -13,7 +13,8 @@ pub const MIN_TOKEN_LEN: usize = 16;
 /// Refuses a configuration that would expose the server more than it seems to: an empty or
 /// blank token (it would turn authentication on and admit anyone), a short token on a
 /// non-loopback listener, no token on one (without `--insecure`), and `--allow-exec` on one
-/// without a token. Warns when `--max-chat` leaves chat members (exempt from the idle
+/// without a token; a non-loopback listener without `--tls` (or with `--udp`) unless
+/// `--insecure`. Warns when `--max-chat` leaves chat members (exempt from the idle
 /// timeout) room to hold every connection.
 pub fn check_exposure(args: &ServeArgs) -> anyhow::Result<()> {
     if args.max_chat >= args.max_conns {
@@ -56,5 +57,37 @@ pub fn check_exposure(args: &ServeArgs) -> anyhow::Result<()> {
             args.listen
         );
     }
+    check_tls_rules(args)
+}
+
+/// A listener off loopback must encrypt and authenticate: `--tls` and a token, unless
+/// `--insecure` (which is said at every start). UDP is never encrypted: loopback only.
+fn check_tls_rules(args: &ServeArgs) -> anyhow::Result<()> {
+    let tls = args.tls || args.tls_cert.is_some();
+    if args.listen.ip().is_loopback() {
+        return Ok(());
+    }
+    if args.insecure {
+        if !tls || args.token.is_none() || args.udp {
+            warn!(listen = %args.listen, tls, token = args.token.is_some(), udp = args.udp, "--insecure: files and the token may cross the network in clear text, readable and changeable by anyone on the way");
+        }
+        return Ok(());
+    }
+    if !tls {
+        bail!(
+            "refusing to listen on {} without --tls: the token and every file would cross the \
+             network in clear text. Add --tls (and give clients --tls), or --insecure if you \
+             mean it",
+            args.listen
+        );
+    }
+    if args.udp {
+        bail!(
+            "refusing --udp on {}: UDP echo is never encrypted, so it stays on loopback \
+             addresses (or give --insecure)",
+            args.listen
+        );
+    }
     Ok(())
 }
+
