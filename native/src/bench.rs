@@ -25,6 +25,8 @@ use seam_core::{Decoder, Encoder, Event, Framing};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+pub mod connect;
+
 /// Flags of `seam bench-echo`.
 #[derive(Debug, Args)]
 pub struct EchoArgs {

@@ -113,6 +113,9 @@ pub enum Command {
     /// Benchmark baseline: bare blocking-socket ping-pong, no framing (JSON result).
     #[command(hide = true)]
     BenchPingpong(crate::bench::PingpongArgs),
+    /// Benchmark client: new connections (TLS with --tls), each hello + one echo (JSON result).
+    #[command(hide = true)]
+    BenchConnect(crate::bench::connect::ConnectArgs),
 }
 
 /// Flags of `seam serve`.

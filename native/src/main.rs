@@ -69,6 +69,7 @@ fn main() -> ExitCode {
         Command::BenchEcho(args) => bench::report(bench::echo(&args)),
         Command::BenchChat(args) => bench::report(bench::chat(&args)),
         Command::BenchPingpong(args) => bench::report(bench::pingpong(&args)),
+        Command::BenchConnect(args) => bench::report(bench::connect::connect(&args)),
     }
 }
 

@@ -60,32 +60,34 @@ pub async fn connect(args: &ClientArgs) -> Result<Stream, ClientError> {
         let config = builder.with_root_certificates(roots).with_no_client_auth();
         (config, Trust::Ca(ca.display().to_string()))
     } else {
-        let (pin, trust): (Pin, Box<dyn FnOnce(Arc<PinningVerifier>) -> Trust>) =
-            match tls.fingerprint {
-                Some(print) => (
-                    Pin::Exactly(print),
-                    Box::new(move |verifier| Trust::Given(verifier, print)),
-                ),
-                None => {
-                    let path = known_servers::default_path().ok_or_else(|| {
-                        ClientError::Tls(
-                            "no place for the known-servers file: set XDG_CONFIG_HOME or HOME, \
-                             or pin the certificate with --fingerprint"
-                                .into(),
-                        )
-                    })?;
-                    let known =
-                        KnownServers::load(&path).map_err(|e| ClientError::Tls(e.to_string()))?;
-                    let pin = known.get(server).map_or(Pin::FirstUse, Pin::Exactly);
-                    (pin, Box::new(move |verifier| Trust::Known(verifier, known)))
-                }
-            };
+        let known = match tls.fingerprint {
+            Some(print) => Err(print),
+            None => {
+                let path = known_servers::default_path().ok_or_else(|| {
+                    ClientError::Tls(
+                        "no place for the known-servers file: set XDG_CONFIG_HOME or HOME, \
+                         or pin the certificate with --fingerprint"
+                            .into(),
+                    )
+                })?;
+                Ok(KnownServers::load(&path).map_err(|e| ClientError::Tls(e.to_string()))?)
+            }
+        };
+        // `Ok`: the known-servers file; `Err`: the fingerprint given instead.
+        let pin = match &known {
+            Ok(known) => known.get(server).map_or(Pin::FirstUse, Pin::Exactly),
+            Err(print) => Pin::Exactly(*print),
+        };
         let verifier = Arc::new(PinningVerifier::new(pin, provider));
         let config = builder
             .dangerous()
             .with_custom_certificate_verifier(verifier.clone())
             .with_no_client_auth();
-        (config, trust(verifier))
+        let trust = match known {
+            Ok(known) => Trust::Known(verifier, known),
+            Err(print) => Trust::Given(verifier, print),
+        };
+        (config, trust)
     };
     let name = match ServerName::try_from(host.to_string()) {
         Ok(name) => name,
@@ -98,7 +100,12 @@ pub async fn connect(args: &ClientArgs) -> Result<Stream, ClientError> {
     };
     let connector = TlsConnector::from(Arc::new(config));
     let limit = Duration::from_secs_f64(tls.handshake_timeout);
-    let stream = match tokio::time::timeout(limit, connector.connect(name, tcp)).await {
+    let stream = match tokio::time::timeout(
+        limit,
+        connector.connect(name, super::stream::transport(tcp)),
+    )
+    .await
+    {
         Ok(Ok(stream)) => stream,
         Ok(Err(error)) => return Err(explain(server, host, &trust, error)),
         Err(_) => {

@@ -186,7 +186,10 @@ pub async fn open(
         if first[0] != HANDSHAKE_RECORD {
             return Ok(Err(Some(tcp)));
         }
-        tls.acceptor.accept(tcp).await.map(Ok)
+        tls.acceptor
+            .accept(super::stream::transport(tcp))
+            .await
+            .map(Ok)
     };
     match tokio::time::timeout(limit, handshake).await {
         Ok(Ok(Ok(stream))) => Some(Stream::Tls(Box::new(TlsStream::Server(stream)))),
