@@ -310,6 +310,30 @@ fn a_stalled_handshake_is_closed_by_the_idle_timeout() {
 }
 
 #[test]
+fn garbage_after_a_handshake_byte_is_refused_and_the_server_goes_on() {
+    let server = Server::start(&["--tls"]);
+    let mut garbage = vec![22, 3, 1, 0x40, 0x00];
+    garbage.extend((0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let _ = stream.write_all(&garbage);
+    let began = Instant::now();
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "closed, not left hanging"
+    );
+    assert!(rest.len() < 64, "at most a TLS alert comes back: {rest:?}");
+    assert_ok(
+        &User::new().run(&server.addr_arg(), &["ls", "--tls"]),
+        "ls afterwards",
+    );
+}
+
+#[test]
 fn a_server_that_never_answers_the_handshake_times_out_on_the_client() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();

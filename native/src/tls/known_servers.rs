@@ -134,3 +134,68 @@ fn io_error(path: &Path, source: std::io::Error) -> KnownServersError {
         source,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn print(byte: u8) -> Fingerprint {
+        format!("SHA256:{}", format!("{byte:02x}").repeat(32))
+            .parse()
+            .unwrap()
+    }
+
+    fn temp_file(label: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("seam-known-{}-{label}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("seam").join("known_servers")
+    }
+
+    #[test]
+    fn pinning_replaces_the_servers_line_and_keeps_comments_and_others() {
+        let path = temp_file("replace");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            format!("# mine\nother:1 {}\nhost:8800 {}\n", print(1), print(2)),
+        )
+        .unwrap();
+        let mut known = KnownServers::load(&path).unwrap();
+        assert_eq!(known.get("host:8800"), Some(print(2)));
+        assert_eq!(known.get("host:8801"), None);
+        known.pin("host:8800", print(3)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("# mine\nother:1 {}\nhost:8800 {}\n", print(1), print(3))
+        );
+        let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file left");
+        let _ = std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
+    }
+
+    #[test]
+    fn a_missing_file_is_empty_and_pinning_creates_it() {
+        let path = temp_file("create");
+        let mut known = KnownServers::load(&path).unwrap();
+        assert_eq!(known.get("host:1"), None);
+        known.pin("host:1", print(4)).unwrap();
+        assert_eq!(
+            KnownServers::load(&path).unwrap().get("host:1"),
+            Some(print(4))
+        );
+        let _ = std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
+    }
+
+    #[test]
+    fn an_unreadable_line_is_an_error_naming_the_line() {
+        let path = temp_file("bad");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, format!("host:1 {}\nhost:2 SHA256:nope\n", print(5))).unwrap();
+        let error = KnownServers::load(&path)
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(error.contains("line 2"), "{error}");
+        let _ = std::fs::remove_dir_all(path.parent().unwrap().parent().unwrap());
+    }
+}
