@@ -101,7 +101,8 @@ pub enum Command {
     /// back to back), and says which cuts break it. Exit 0 only when every cut passes.
     #[command(after_help = CHECK_EXIT_CODES)]
     Check(CheckArgs),
-    /// UDP: one frame per datagram, echoed back by `seam serve --udp`.
+    /// UDP: one frame per datagram, echoed back by `seam serve --udp`; never encrypted
+    /// (no --tls), so meant for loopback.
     #[command(subcommand)]
     Udp(UdpCommand),
     /// Benchmark client: echo round trips over N connections at once (JSON result).
