@@ -337,16 +337,22 @@ fn garbage_after_a_handshake_byte_is_refused_and_the_server_goes_on() {
 fn a_server_that_never_answers_the_handshake_times_out_on_the_client() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
+    let (done, finished) = std::sync::mpsc::channel::<()>();
     let holder = std::thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        std::thread::sleep(Duration::from_secs(5));
+        // Holds the connection open, answering nothing, until the client has given up.
+        let _ = finished.recv_timeout(Duration::from_secs(60));
         drop(stream);
     });
     let began = Instant::now();
     let output = User::new().run(&addr, &["ls", "--tls", "--handshake-timeout", "1"]);
-    assert!(began.elapsed() < Duration::from_secs(5));
-    assert_fails_with(&output, 4, &["no TLS handshake", "within 1 s"]);
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "gave up, not left hanging"
+    );
+    done.send(()).unwrap();
     holder.join().unwrap();
+    assert_fails_with(&output, 4, &["no TLS handshake", "within 1 s"]);
 }
 
 #[test]
