@@ -426,6 +426,59 @@ fn interrupted_transfers_resume_over_tls() {
 }
 
 #[test]
+fn a_tls_upload_cut_by_a_killed_client_leaves_nothing_and_resumes() {
+    let server = Server::start(&["--tls"]);
+    let user = User::new();
+    let addr = server.addr_arg();
+    let local = TempDir::new("cut-tls");
+    let path = local.join("cut.bin");
+    let md5 = write_pattern(&path, 64 << 20, 13);
+    let partial = server.root.join(".cut.bin.seam-part");
+    let mut child = user
+        .command(&addr, &["put", path.to_str().unwrap(), "--tls", "--quiet"])
+        .spawn()
+        .unwrap();
+    let began = Instant::now();
+    while std::fs::metadata(&partial).map_or(true, |meta| meta.len() == 0) {
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "the upload never started"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !server.root.join("cut.bin").exists(),
+        "nothing under the final name"
+    );
+
+    // The server releases the name once it has written what it got.
+    let put = || {
+        user.run(
+            &addr,
+            &["put", path.to_str().unwrap(), "--resume", "--tls", "--json"],
+        )
+    };
+    let began = Instant::now();
+    let mut output = put();
+    while !output.status.success() {
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "{}",
+            stderr(&output)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        output = put();
+    }
+    let line = json_line(&output);
+    assert_eq!(line["md5"], md5);
+    let resumed_from = line["resumed_from"].as_u64().unwrap();
+    assert!(resumed_from > 0 && resumed_from < 64 << 20, "{line}");
+    assert_eq!(md5_of(&server.root.join("cut.bin")), md5);
+}
+
+#[test]
 fn every_command_works_over_tls_with_a_token() {
     let server = Server::start(&["--tls", "--token", "T0k", "--allow-exec", "echo"]);
     let user = User::new();
