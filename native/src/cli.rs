@@ -229,7 +229,8 @@ pub struct ServeArgs {
 
     /// Also listen for a tutorial's own programs on ADDR, speaking only dialect NAME
     /// (echo, echo-upper, udp-upper, cmd, cmd-len, cmd-struct, cmd-ready, upload-md5, ftp,
-    /// movie). Repeatable. Loopback addresses only: tutorial clients send no token.
+    /// movie). Repeatable. Loopback addresses only: tutorial clients send no token. Always
+    /// plain TCP, even with --tls: tutorial clients cannot speak TLS.
     #[arg(long = "tutorial", value_name = "NAME=ADDR")]
     pub tutorial: Vec<TutorialListen>,
 }
