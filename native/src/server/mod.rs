@@ -179,8 +179,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             tls.fingerprint,
             tls.cert_path.display()
         ));
-        if shared.trace.is_some() {
-            info!("the trace records the plaintext frames, as decrypted from TLS");
+        if let Some(path) = &args.trace {
+            announce(&format!(
+                "seam: the trace {} records the plaintext frames, as decrypted from TLS",
+                path.display()
+            ));
         }
     }
 
