@@ -535,9 +535,14 @@ fn every_command_works_over_tls_with_a_token() {
 
 #[test]
 fn a_trace_over_tls_records_the_plaintext_frames_and_says_so() {
-    let server = Server::start(&["--tls"]);
-    let user = User::new();
     let dir = TempDir::new("trace-tls");
+    let server_trace = dir.join("server.trace");
+    let mut server = Server::start(&["--tls", "--trace", server_trace.to_str().unwrap()]);
+    printed_fingerprint(&mut server);
+    let mut said = String::new();
+    server.stdout.read_line(&mut said).unwrap();
+    assert!(said.contains("plaintext"), "{said:?}");
+    let user = User::new();
     let trace = dir.join("client.trace");
     let output = user.run(
         &server.addr_arg(),
@@ -560,6 +565,13 @@ fn a_trace_over_tls_records_the_plaintext_frames_and_says_so() {
     let text = String::from_utf8_lossy(&sent);
     assert!(text.contains("\"op\":\"hello\""), "{text}");
     assert!(text.contains("traced text"), "{text}");
+    let chunks = seam_core::parse_trace(&std::fs::read_to_string(&server_trace).unwrap()).unwrap();
+    let received: Vec<u8> = chunks
+        .iter()
+        .filter(|chunk| chunk.dir == seam_core::Direction::In)
+        .flat_map(|chunk| chunk.bytes.clone())
+        .collect();
+    assert!(String::from_utf8_lossy(&received).contains("traced text"));
 }
 
 #[test]
