@@ -275,8 +275,9 @@ pub struct ExecArgs {
     pub argv: Vec<String>,
 
     /// Send the command as a tutorial's client does (bare text), to a server written as the
-    /// tutorial teaches: cmd, cmd-len, cmd-struct or cmd-ready (no token is sent).
-    #[arg(long, value_name = "NAME", value_parser = parse_command_dialect)]
+    /// tutorial teaches: cmd, cmd-len, cmd-struct or cmd-ready (no token is sent; plain TCP,
+    /// as tutorial programs cannot speak TLS).
+    #[arg(long, value_name = "NAME", value_parser = parse_command_dialect, conflicts_with_all = TLS_FLAGS)]
     pub dialect: Option<Dialect>,
 
     #[command(flatten)]
@@ -290,8 +291,9 @@ pub struct SendArgs {
     pub text: String,
 
     /// Send the bare text as a tutorial's client does, to a server written as the tutorial
-    /// teaches: echo or echo-upper (no token is sent).
-    #[arg(long, value_name = "NAME", value_parser = parse_echo_dialect)]
+    /// teaches: echo or echo-upper (no token is sent; plain TCP, as tutorial programs cannot
+    /// speak TLS).
+    #[arg(long, value_name = "NAME", value_parser = parse_echo_dialect, conflicts_with_all = TLS_FLAGS)]
     pub dialect: Option<Dialect>,
 
     #[command(flatten)]
@@ -383,6 +385,9 @@ pub struct ClientArgs {
     #[command(flatten)]
     pub secure: ClientTlsArgs,
 }
+
+/// The flags that ask for TLS, which a `--dialect` client (a tutorial's protocol) refuses.
+const TLS_FLAGS: [&str; 3] = ["tls", "fingerprint", "tls_ca"];
 
 /// The TLS flags every client subcommand shares.
 #[derive(Debug, Args, Clone)]
@@ -486,8 +491,9 @@ pub struct PutArgs {
     pub force: bool,
 
     /// Upload as a tutorial's client does, to a server written as the tutorial teaches:
-    /// ftp, movie or upload-md5 (no token is sent).
-    #[arg(long, value_name = "NAME", value_parser = parse_upload_dialect, conflicts_with_all = ["resume", "force"])]
+    /// ftp, movie or upload-md5 (no token is sent; plain TCP, as tutorial programs cannot
+    /// speak TLS).
+    #[arg(long, value_name = "NAME", value_parser = parse_upload_dialect, conflicts_with_all = ["resume", "force", "tls", "fingerprint", "tls_ca"])]
     pub dialect: Option<Dialect>,
 
     #[command(flatten)]

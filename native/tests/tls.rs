@@ -594,3 +594,15 @@ fn a_listener_off_loopback_needs_tls_and_a_token() {
     let udp = serve(&["--tls", "--token", "T", "--udp"]);
     assert_fails_with(&udp, 3, &["--udp", "loopback"]);
 }
+
+#[test]
+fn a_tutorial_dialect_client_refuses_tls_flags() {
+    // Tutorial programs cannot speak TLS: asking for both is a command-line error.
+    for args in [
+        &["send", "hi", "--dialect", "echo", "--tls"][..],
+        &["exec", "--dialect", "cmd", "--tls-ca", "ca.pem", "--", "ls"][..],
+    ] {
+        let output = User::new().run("127.0.0.1:9", args);
+        assert_fails_with(&output, 2, &["--dialect", "cannot be used with"]);
+    }
+}
