@@ -8,6 +8,9 @@
 //! - `seam bench-chat --server ADDR --receivers N --messages M`: one sender pipelines M chat
 //!   lines (keeping at most `--window` of them ahead of the slowest receiver, so that none
 //!   is disconnected for falling behind); N receivers count them.
+//! - `seam bench-connect --server ADDR [--tls ...] --connections N`: N new connections one
+//!   after another, each with its handshake, hello and one echo (`bench/connect.rs`;
+//!   `native/benches/tls.py` runs it).
 //! - `seam bench-pingpong --round-trips M`: the limit for one connection: a bare blocking
 //!   socket ping-pong of `--size` bytes on loopback, no framing, no runtime.
 //!
