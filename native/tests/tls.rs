@@ -587,11 +587,12 @@ fn a_listener_off_loopback_needs_tls_and_a_token() {
             .output()
             .unwrap()
     };
-    let no_tls = serve(&["--token", "T"]);
+    let token = "a-token-of-24-characters";
+    let no_tls = serve(&["--token", token]);
     assert_fails_with(&no_tls, 3, &["without --tls", "--insecure"]);
     let no_token = serve(&["--tls"]);
     assert_fails_with(&no_token, 3, &["without a token"]);
-    let udp = serve(&["--tls", "--token", "T", "--udp"]);
+    let udp = serve(&["--tls", "--token", token, "--udp"]);
     assert_fails_with(&udp, 3, &["--udp", "loopback"]);
 }
 

@@ -90,4 +90,3 @@ fn check_tls_rules(args: &ServeArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
-
