@@ -83,7 +83,8 @@ fn a_non_loopback_listener_refuses_a_token_shorter_than_16_bytes() {
 
 #[test]
 fn a_non_loopback_listener_accepts_a_token_of_16_bytes() {
-    let outcome = serve_outcome("0.0.0.0:0", &["--token", "0123456789abcdef"], &[]);
+    // Off loopback, TLS is required too.
+    let outcome = serve_outcome("0.0.0.0:0", &["--tls", "--token", "0123456789abcdef"], &[]);
     assert!(outcome.is_none(), "refused: {outcome:?}");
 }
 
