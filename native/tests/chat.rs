@@ -163,6 +163,35 @@ fn three_members_see_each_others_lines_joins_and_leaves() {
 }
 
 #[test]
+fn members_joining_and_leaving_at_the_same_moment_each_get_their_own_join_first() {
+    let server = Server::start(&[]);
+    for round in 0..20 {
+        let members: Vec<_> = (0..24)
+            .map(|i| {
+                let mut child = seam()
+                    .args(["chat", "--name", &format!("m{round}x{i}"), "--quiet"])
+                    .args(["--server", &server.addr_arg()])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                drop(child.stdin.take());
+                child
+            })
+            .collect();
+        for member in members {
+            let output = member.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+}
+
+#[test]
 fn piped_input_is_sent_and_the_client_exits_at_its_end() {
     let server = Server::start(&[]);
     let mut child = seam()

@@ -98,12 +98,13 @@ struct Membership<'h> {
 
 impl Drop for Membership<'_> {
     fn drop(&mut self) {
-        if let Ok(mut names) = self.hub.names.lock() {
-            names.remove(&chat_name_key(&self.name));
-        }
+        // Under the names lock, like a join: joins and leaves reach the ring in one order.
+        let mut names = self.hub.names.lock().unwrap_or_else(|e| e.into_inner());
+        names.remove(&chat_name_key(&self.name));
         self.hub.announce(&Reply::ChatLeft {
             name: self.name.clone(),
         });
+        drop(names);
     }
 }
 
@@ -114,7 +115,9 @@ pub async fn run(conn: &mut Conn, name: String) -> Result<(), Failure> {
         return Err(Refusal::new(ErrorCode::BadName, problem).into());
     }
     let hub = conn.shared.chat.clone();
-    {
+    // Subscribing and announcing happen under the names lock, so that two members joining
+    // at once each get their own join as the first frame (and then the other's).
+    let (mut rx, membership) = {
         let mut names = hub.names.lock().map_err(|_| poisoned())?;
         if names.len() >= hub.max_members {
             return Err(Refusal::new(
@@ -135,14 +138,16 @@ pub async fn run(conn: &mut Conn, name: String) -> Result<(), Failure> {
             )
             .into());
         }
-    }
-    // Subscribe before announcing, so the member's own join is the first frame it gets.
-    let mut rx = hub.tx.subscribe();
-    let membership = Membership {
-        hub: &hub,
-        name: name.clone(),
+        // Subscribe before announcing, so the member's own join is the first frame it gets.
+        let rx = hub.tx.subscribe();
+        hub.announce(&Reply::ChatJoined { name: name.clone() });
+        drop(names);
+        let membership = Membership {
+            hub: &hub,
+            name: name.clone(),
+        };
+        (rx, membership)
     };
-    hub.announce(&Reply::ChatJoined { name: name.clone() });
     info!(conn = conn.id, %name, "joined the chat");
     let outcome = relay(conn, &hub, &name, &mut rx).await;
     drop(membership);
