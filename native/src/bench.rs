@@ -1,6 +1,7 @@
 //! Benchmark clients and baseline, as hidden subcommands of `seam` (so the server is driven
 //! by compiled code, not measured through a Python client), each printing one JSON line.
-//! `native/benches/echo.py` runs them; they are part of the tool and documented in the README.
+//! `native/benches/echo.py` runs them; they are part of the tool and documented in
+//! `native/README.md`.
 //!
 //! - `seam bench-echo --server ADDR --connections N --round-trips M`: N connections at once
 //!   (all connected before any starts), each doing M echo round trips of `--size` bytes,
