@@ -341,7 +341,7 @@ test('a 10 MB stream of 100,000 frames decodes in one go and draws only what is 
   const gz = gzipSync(module, { level: 9 }).length;
   const ratio = native ? (wasmMbps / native).toFixed(2) : 'n/a (SEAM_NATIVE_MBPS unset)';
   console.log(`wasm decode: ${wasmMbps.toFixed(0)} MB/s, native: ${native ? native.toFixed(0) : '?'} MB/s, ratio ${ratio} (target >= 0.5)`);
-  console.log(`wasm size: ${module.length} bytes raw, ${gz} bytes gzipped (target <= 65536)`);
+  console.log(`wasm size: ${module.length} bytes raw, ${gz} bytes gzipped (no size target of its own: the first load below has one)`);
 });
 
 test('readable at 1280x800 and at phone width', async (t) => {
