@@ -328,6 +328,8 @@ impl RawClient {
             }
             let n = match self.stream.read(&mut self.buf) {
                 Ok(n) => n,
+                // A socket read with a timeout is never restarted after a signal (signal(7)).
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => 0,
                 Err(e) => panic!("read failed: {e}"),
             };

@@ -171,6 +171,7 @@ impl RawTutorial {
             match self.stream.read(&mut buf[..n - out.len()]) {
                 Ok(0) => break,
                 Ok(k) => out.extend_from_slice(&buf[..k]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
                 Err(e) => panic!("read failed (the server neither answered nor closed): {e}"),
             }
@@ -186,6 +187,7 @@ impl RawTutorial {
             match self.stream.read(&mut buf) {
                 Ok(0) => return out,
                 Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return out,
                 Err(e) => panic!("read failed (the server neither answered nor closed): {e}"),
             }
