@@ -163,8 +163,27 @@ fn three_members_see_each_others_lines_joins_and_leaves() {
 }
 
 #[test]
-fn members_joining_and_leaving_at_the_same_moment_each_get_their_own_join_first() {
+fn members_joining_and_leaving_while_others_talk_each_get_their_own_join_first() {
     let server = Server::start(&[]);
+    // A member that talks all the time, so lines reach the room while others join.
+    let mut talker = seam()
+        .args(["chat", "--name", "talker", "--quiet"])
+        .args(["--server", &server.addr_arg()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut talk = talker.stdin.take().unwrap();
+    let talking = std::thread::spawn(move || {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            if writeln!(talk, "a line said while others join").is_err() {
+                break;
+            }
+            // About a thousand lines a second: a steady stream, not a flood.
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
     for round in 0..20 {
         let members: Vec<_> = (0..24)
             .map(|i| {
@@ -189,6 +208,9 @@ fn members_joining_and_leaving_at_the_same_moment_each_get_their_own_join_first(
             );
         }
     }
+    let _ = talker.kill();
+    let _ = talker.wait();
+    talking.join().unwrap();
 }
 
 #[test]

@@ -81,11 +81,14 @@ impl Hub {
         }
     }
 
-    /// Encodes one reply and sends it on its own.
-    fn announce(&self, reply: &Reply) {
-        let mut block = Vec::new();
-        self.encode(reply, &mut block);
-        self.send(&mut block);
+    /// Encodes one reply and sends it on its own; returns the block put on the ring.
+    fn announce(&self, reply: &Reply) -> Block {
+        let mut bytes = Vec::new();
+        self.encode(reply, &mut bytes);
+        let block = Block::from(&bytes[..]);
+        // An error only means that nobody is in the room.
+        let _ = self.tx.send(block.clone());
+        block
     }
 }
 
@@ -115,9 +118,9 @@ pub async fn run(conn: &mut Conn, name: String) -> Result<(), Failure> {
         return Err(Refusal::new(ErrorCode::BadName, problem).into());
     }
     let hub = conn.shared.chat.clone();
-    // Subscribing and announcing happen under the names lock, so that two members joining
-    // at once each get their own join as the first frame (and then the other's).
-    let (mut rx, membership) = {
+    // Subscribing and announcing happen under the names lock, so that joins and leaves
+    // reach the ring in the order members were admitted.
+    let (mut rx, own_join, membership) = {
         let mut names = hub.names.lock().map_err(|_| poisoned())?;
         if names.len() >= hub.max_members {
             return Err(Refusal::new(
@@ -140,19 +143,42 @@ pub async fn run(conn: &mut Conn, name: String) -> Result<(), Failure> {
         }
         // Subscribe before announcing, so the member's own join is the first frame it gets.
         let rx = hub.tx.subscribe();
-        hub.announce(&Reply::ChatJoined { name: name.clone() });
+        let own_join = hub.announce(&Reply::ChatJoined { name: name.clone() });
         drop(names);
         let membership = Membership {
             hub: &hub,
             name: name.clone(),
         };
-        (rx, membership)
+        (rx, own_join, membership)
     };
     info!(conn = conn.id, %name, "joined the chat");
-    let outcome = relay(conn, &hub, &name, &mut rx).await;
+    let outcome = async {
+        let first = skip_to_own_join(&mut rx, &own_join)?;
+        forward(conn, &mut rx, first).await?;
+        relay(conn, &hub, &name, &mut rx).await
+    }
+    .await;
     drop(membership);
     info!(conn = conn.id, %name, "left the chat");
     outcome
+}
+
+/// Drops what other members put on the ring between this member's subscription and its
+/// own join (lines said before it joined), so that its own `chat_joined` is the first frame
+/// it gets; returns that join.
+fn skip_to_own_join(
+    rx: &mut broadcast::Receiver<Block>,
+    own_join: &Block,
+) -> Result<Block, Failure> {
+    loop {
+        match rx.try_recv() {
+            Ok(block) if Arc::ptr_eq(&block, own_join) => return Ok(block),
+            Ok(_) => {}
+            Err(TryRecvError::Lagged(missed)) => return Err(too_slow_unnamed(missed)),
+            // The join was sent after subscribing, so it is queued: this cannot happen.
+            Err(TryRecvError::Empty | TryRecvError::Closed) => return Err(poisoned().into()),
+        }
+    }
 }
 
 async fn relay(
