@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{error_code, seam, RawClient, Server};
+use common::{error_code, process_gone, seam, wait_until_gone, RawClient, Server};
 use seam_core::messages::{OutputStream, Reply};
 use serde_json::json;
 
@@ -73,29 +73,6 @@ fn assert_serve_refuses_to_start(label: &str, listen: &str, flags: &[&str], need
         .expect("seam runs");
     assert!(!output.status.success());
     assert_stderr_contains(&output, needle);
-}
-
-/// Whether a process is gone (or a zombie nobody needs to wait for any more).
-fn process_gone(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .and_then(|rest| rest.split_whitespace().next())
-            .is_some_and(|state| state == "Z" || state == "X"),
-    }
-}
-
-fn wait_until_gone(pid: u32, within: Duration) {
-    let start = Instant::now();
-    while !process_gone(pid) {
-        assert!(
-            start.elapsed() < within,
-            "process {pid} still runs after {within:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Starts, on a raw connection, a shell that prints its pid then sleeps; returns the pid.

@@ -6,36 +6,12 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::tutorial::TutorialServer;
-use common::{RawClient, Server};
+use common::{wait_until_gone, RawClient, Server};
 use seam_core::messages::Reply;
 use serde_json::json;
-
-/// Whether a process is gone (or a zombie nobody needs to wait for any more).
-fn process_gone(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .and_then(|rest| rest.split_whitespace().next())
-            .is_some_and(|state| state == "Z" || state == "X"),
-    }
-}
-
-/// Waits until the process is gone; panics after `within`.
-fn wait_until_gone(pid: u32, within: Duration) {
-    let start = Instant::now();
-    while !process_gone(pid) {
-        assert!(
-            start.elapsed() < within,
-            "process {pid} still runs after {within:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// The first line of the next output frame, as a pid.
 fn pid_from_first_output(client: &mut RawClient) -> u32 {

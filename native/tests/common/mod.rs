@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use seam_core::messages::Reply;
 use seam_core::{Decoder, Encoder, Event, Framing, Header};
@@ -385,4 +385,28 @@ pub fn assert_server_still_serves(server: &Server, label: &str) {
         md5,
         "after {label}"
     );
+}
+
+/// Whether a process is gone (or a zombie nobody needs to wait for any more).
+pub fn process_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().next())
+            .is_some_and(|state| state == "Z" || state == "X"),
+    }
+}
+
+/// Waits until the process is gone; panics after `within`.
+pub fn wait_until_gone(pid: u32, within: Duration) {
+    let start = Instant::now();
+    while !process_gone(pid) {
+        assert!(
+            start.elapsed() < within,
+            "process {pid} still runs after {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
