@@ -2,14 +2,13 @@
 //! authentication on and admit anyone) and a short token on a non-loopback address; the
 //! clients refuse to send an empty token.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{seam, Server, TempDir};
+use crate::common::{seam, Server, TempDir};
+use serial_test::parallel;
 
 /// A token long enough for any address.
 const STRONG_TOKEN: &str = "0123456789abcdef0123";
@@ -56,24 +55,28 @@ fn assert_refused_to_start(outcome: Option<Output>, needle: &str, what: &str) {
 }
 
 #[test]
+#[parallel(heavy)]
 fn refuses_an_empty_token_at_start_up() {
     let outcome = serve_outcome("127.0.0.1:0", &["--token", ""], &[]);
     assert_refused_to_start(outcome, "empty token", "--token \"\"");
 }
 
 #[test]
+#[parallel(heavy)]
 fn refuses_an_empty_seam_token_variable_at_start_up() {
     let outcome = serve_outcome("127.0.0.1:0", &[], &[("SEAM_TOKEN", "")]);
     assert_refused_to_start(outcome, "empty token", "SEAM_TOKEN=");
 }
 
 #[test]
+#[parallel(heavy)]
 fn refuses_a_whitespace_token_at_start_up() {
     let outcome = serve_outcome("127.0.0.1:0", &["--token", " \t "], &[]);
     assert_refused_to_start(outcome, "empty token", "a blank token");
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_non_loopback_listener_refuses_a_token_shorter_than_16_bytes() {
     let outcome = serve_outcome("0.0.0.0:0", &["--token", "s3cret"], &[]);
     assert_refused_to_start(outcome, "at least 16 bytes", "a 6-byte token on 0.0.0.0");
@@ -82,6 +85,7 @@ fn a_non_loopback_listener_refuses_a_token_shorter_than_16_bytes() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_non_loopback_listener_accepts_a_token_of_16_bytes() {
     // Off loopback, TLS is required too.
     let outcome = serve_outcome("0.0.0.0:0", &["--tls", "--token", "0123456789abcdef"], &[]);
@@ -89,6 +93,7 @@ fn a_non_loopback_listener_accepts_a_token_of_16_bytes() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn the_help_states_the_token_rules() {
     let output = seam()
         .args(["serve", "--help"])
@@ -100,6 +105,7 @@ fn the_help_states_the_token_rules() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_client_refuses_to_send_an_empty_token() {
     let server = Server::start(&[]);
     let output = server.client(&["ls", "--token", ""]);
@@ -108,6 +114,7 @@ fn a_client_refuses_to_send_an_empty_token() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_client_refuses_an_empty_seam_token_variable() {
     let server = Server::start(&[]);
     let output = seam()
@@ -120,6 +127,7 @@ fn a_client_refuses_an_empty_seam_token_variable() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_strong_token_admits_the_client_that_has_it() {
     let server = Server::start(&["--token", STRONG_TOKEN]);
     let output = server.client(&["ls", "--token", STRONG_TOKEN]);

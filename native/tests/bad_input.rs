@@ -4,17 +4,16 @@
 //! the next request on the same connection is served), and that the same server then still
 //! serves a normal upload from another client.
 
-mod common;
-
 use std::net::Shutdown;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{assert_server_still_serves, error_code, RawClient, Server};
+use crate::common::{assert_server_still_serves, entries, error_code, RawClient, Server};
 use seam_core::messages::Reply;
 use seam_core::names::partial_name;
 use seam_core::{md5_hex, Encoder, Header};
 use serde_json::json;
+use serial_test::parallel;
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -190,18 +189,6 @@ fn listed_names(server: &Server) -> Vec<String> {
     }
 }
 
-/// Every entry of a folder, hidden ones included (but MD5 records), sorted.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        // The MD5 records kept beside stored files.
-        .filter(|name| !name.ends_with(".seam-md5"))
-        .collect();
-    names.sort();
-    names
-}
-
 /// Checks the root holds nothing at all.
 fn assert_root_is_empty(server: &Server) {
     assert!(
@@ -312,11 +299,13 @@ fn wait_for_a_free_slot(server: &Server) {
 // ---------------------------------------------------------------------------------------
 
 #[test]
+#[parallel(heavy)]
 fn an_oversized_header_length_gets_bad_frame_and_the_server_still_serves() {
     assert_bad_frame_on_a_new_server(&0xFFFF_FFFFu32.to_le_bytes(), "length-ffffffff");
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_header_length_one_over_the_limit_gets_bad_frame_and_the_server_still_serves() {
     let limit = seam_core::DEFAULT_MAX_HEADER_LEN;
     let mut bytes = (limit + 1).to_le_bytes().to_vec();
@@ -325,6 +314,7 @@ fn a_header_length_one_over_the_limit_gets_bad_frame_and_the_server_still_serves
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_header_length_at_the_limit_is_accepted() {
     let server = Server::start(&[]);
     let limit = seam_core::DEFAULT_MAX_HEADER_LEN as usize;
@@ -340,41 +330,48 @@ fn a_header_length_at_the_limit_is_accepted() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_zero_header_length_gets_bad_frame_and_the_server_still_serves() {
     assert_bad_frame_on_a_new_server(&[0, 0, 0, 0], "length-zero");
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_http_request_on_the_port_gets_bad_frame_and_the_server_still_serves() {
     // "GET " read as a little-endian length is about 540 million: over the limit.
     assert_bad_frame_on_a_new_server(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", "http");
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_invalid_utf8_header_gets_bad_frame_and_the_server_still_serves() {
     let header = b"{\"op\":\"\xff\xfe\"}";
     assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "not-utf8");
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_invalid_json_header_gets_bad_frame_and_the_server_still_serves() {
     let header = br#"{"op": "list",}"#;
     assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "not-json");
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_json_array_header_gets_bad_frame_and_the_server_still_serves() {
     let header = br#"["op", "list"]"#;
     assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "array");
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_json_string_header_gets_bad_frame_and_the_server_still_serves() {
     let header = br#""list""#;
     assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "string");
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_json_number_or_null_header_gets_bad_frame_and_the_server_still_serves() {
     let server = Server::start(&[]);
     assert_fatal(&server, &raw_frame(b"42", b""), "bad_frame", "number");
@@ -382,12 +379,14 @@ fn a_json_number_or_null_header_gets_bad_frame_and_the_server_still_serves() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_negative_size_gets_bad_frame_and_the_server_still_serves() {
     let header = br#"{"op":"echo","size":-1}"#;
     assert_bad_frame_on_a_new_server(&raw_frame(header, b"x"), "size-negative");
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_size_over_the_decoders_limit_gets_bad_frame_and_the_server_still_serves() {
     let header = format!(
         r#"{{"op":"echo","size":{}}}"#,
@@ -397,18 +396,21 @@ fn a_size_over_the_decoders_limit_gets_bad_frame_and_the_server_still_serves() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_size_beyond_u64_gets_bad_frame_and_the_server_still_serves() {
     let header = br#"{"filename":"big.bin","filesize":18446744073709551616}"#;
     assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "size-beyond-u64");
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_fractional_size_gets_bad_frame_and_the_server_still_serves() {
     let header = br#"{"op":"echo","size":1.5}"#;
     assert_bad_frame_on_a_new_server(&raw_frame(header, b"x"), "size-fraction");
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_size_given_as_a_string_gets_bad_frame_and_the_server_still_serves() {
     let header = br#"{"filename":"ten.bin","size":"10"}"#;
     let server = assert_bad_frame_on_a_new_server(&raw_frame(header, b"0123456789"), "size-string");
@@ -416,12 +418,14 @@ fn a_size_given_as_a_string_gets_bad_frame_and_the_server_still_serves() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn size_fields_that_disagree_get_bad_frame_and_the_server_still_serves() {
     let header = br#"{"op":"echo","size":3,"len":4}"#;
     assert_bad_frame_on_a_new_server(&raw_frame(header, b"abcd"), "size-conflict");
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_length_prefix_cut_short_at_eof_gets_bad_frame_and_the_server_still_serves() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -430,6 +434,7 @@ fn a_length_prefix_cut_short_at_eof_gets_bad_frame_and_the_server_still_serves()
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_header_cut_short_at_eof_gets_bad_frame_and_the_server_still_serves() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -439,6 +444,7 @@ fn a_header_cut_short_at_eof_gets_bad_frame_and_the_server_still_serves() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_valid_request_followed_by_garbage_is_answered_then_gets_bad_frame() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -455,6 +461,7 @@ fn a_valid_request_followed_by_garbage_is_answered_then_gets_bad_frame() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_put_body_cut_short_at_eof_stores_nothing_under_the_final_name_and_is_logged() {
     let server = Server::start_logged(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -473,6 +480,7 @@ fn a_put_body_cut_short_at_eof_stores_nothing_under_the_final_name_and_is_logged
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_tutorial_body_cut_short_at_eof_stores_nothing_under_the_final_name() {
     let server = Server::start_logged(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -493,6 +501,7 @@ fn a_tutorial_body_cut_short_at_eof_stores_nothing_under_the_final_name() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
+#[parallel(heavy)]
 fn an_unknown_op_gets_unknown_op_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -509,6 +518,7 @@ fn an_unknown_op_gets_unknown_op_and_the_connection_goes_on() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_header_with_neither_op_nor_filename_gets_bad_request_and_its_body_is_skipped() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -530,6 +540,7 @@ fn a_header_with_neither_op_nor_filename_gets_bad_request_and_its_body_is_skippe
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_op_that_is_not_a_string_gets_bad_request_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -551,6 +562,7 @@ fn an_op_that_is_not_a_string_gets_bad_request_and_the_connection_goes_on() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_request_with_missing_or_mistyped_fields_gets_bad_request() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -578,6 +590,7 @@ fn a_request_with_missing_or_mistyped_fields_gets_bad_request() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_put_total_over_max_upload_gets_too_large_and_the_connection_goes_on() {
     // The still-serves upload is exactly 100 000 bytes: the limit itself is accepted.
     let server = Server::start(&["--max-upload", "100000"]);
@@ -598,6 +611,7 @@ fn a_put_total_over_max_upload_gets_too_large_and_the_connection_goes_on() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_tutorial_upload_over_max_upload_gets_too_large_and_its_body_is_skipped() {
     let server = Server::start(&["--max-upload", "100000"]);
     let mut client = RawClient::connect(server.addr);
@@ -616,6 +630,7 @@ fn a_tutorial_upload_over_max_upload_gets_too_large_and_its_body_is_skipped() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_md5_mismatch_on_put_end_stores_nothing_and_discards_the_partial() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -639,6 +654,7 @@ fn an_md5_mismatch_on_put_end_stores_nothing_and_discards_the_partial() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn put_data_with_the_wrong_size_gets_offset_mismatch_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -664,6 +680,7 @@ fn put_data_with_the_wrong_size_gets_offset_mismatch_and_the_connection_goes_on(
 }
 
 #[test]
+#[parallel(heavy)]
 fn put_end_or_put_data_without_put_gets_bad_request_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -687,6 +704,7 @@ fn put_end_or_put_data_without_put_gets_bad_request_and_the_connection_goes_on()
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_put_followed_by_another_request_instead_of_put_data_gets_bad_request() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -704,6 +722,7 @@ fn a_put_followed_by_another_request_instead_of_put_data_gets_bad_request() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_path_traversal_name_is_refused_by_put_with_bad_name() {
     let server = Server::start(&[]);
     let passwd_before = std::fs::read("/etc/passwd").ok();
@@ -720,6 +739,7 @@ fn every_path_traversal_name_is_refused_by_put_with_bad_name() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_path_traversal_name_is_refused_by_get_with_bad_name() {
     let server = Server::start(&[]);
     // Files the forbidden names could reach if they were used as paths.
@@ -736,6 +756,7 @@ fn every_path_traversal_name_is_refused_by_get_with_bad_name() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_path_traversal_name_is_refused_by_delete_with_bad_name() {
     let server = Server::start(&[]);
     std::fs::write(server.dir.join("x"), b"outside").unwrap();
@@ -753,6 +774,7 @@ fn every_path_traversal_name_is_refused_by_delete_with_bad_name() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_name_of_exactly_240_bytes_is_accepted() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -772,6 +794,7 @@ fn a_name_of_exactly_240_bytes_is_accepted() {
 
 #[cfg(unix)]
 #[test]
+#[parallel(heavy)]
 fn a_symlink_out_of_the_root_is_not_served_by_get() {
     let server = Server::start(&[]);
     let outside = server.dir.join("secret.txt");
@@ -788,6 +811,7 @@ fn a_symlink_out_of_the_root_is_not_served_by_get() {
 
 #[cfg(unix)]
 #[test]
+#[parallel(heavy)]
 fn a_put_over_a_symlink_does_not_write_through_it() {
     let server = Server::start(&[]);
     let link = server.root.join("link");
@@ -816,6 +840,7 @@ fn a_put_over_a_symlink_does_not_write_through_it() {
 
 #[cfg(unix)]
 #[test]
+#[parallel(heavy)]
 fn a_symlink_planted_at_the_partial_name_is_not_written_through() {
     let server = Server::start(&[]);
     let outside =
@@ -845,6 +870,7 @@ fn a_symlink_planted_at_the_partial_name_is_not_written_through() {
 
 #[cfg(unix)]
 #[test]
+#[parallel(heavy)]
 fn a_delete_of_a_symlink_does_not_delete_its_target() {
     let server = Server::start(&[]);
     let link = server.root.join("link");
@@ -859,6 +885,7 @@ fn a_delete_of_a_symlink_does_not_delete_its_target() {
 
 #[cfg(unix)]
 #[test]
+#[parallel(heavy)]
 fn a_fifo_or_folder_in_the_root_is_neither_served_replaced_nor_deleted() {
     let server = Server::start(&[]);
     let made = std::process::Command::new("mkfifo")
@@ -883,6 +910,7 @@ fn a_fifo_or_folder_in_the_root_is_neither_served_replaced_nor_deleted() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_get_of_a_missing_file_gets_not_found_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -891,6 +919,7 @@ fn a_get_of_a_missing_file_gets_not_found_and_the_connection_goes_on() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_delete_of_a_missing_file_gets_not_found_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -899,6 +928,7 @@ fn a_delete_of_a_missing_file_gets_not_found_and_the_connection_goes_on() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_put_of_an_existing_name_gets_exists_without_force_and_replaces_it_with_force() {
     let server = Server::start(&[]);
     let path = server.root.join("there.txt");
@@ -927,6 +957,7 @@ fn a_put_of_an_existing_name_gets_exists_without_force_and_replaces_it_with_forc
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_get_with_an_offset_beyond_the_file_gets_offset_mismatch() {
     let server = Server::start(&[]);
     std::fs::write(server.root.join("ten.bin"), b"0123456789").unwrap();
@@ -949,6 +980,7 @@ fn a_get_with_an_offset_beyond_the_file_gets_offset_mismatch() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_exec_request_gets_exec_denied_and_the_connection_goes_on() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -967,6 +999,7 @@ fn an_exec_request_gets_exec_denied_and_the_connection_goes_on() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn two_uploads_of_the_same_name_at_once_get_in_use() {
     let server = Server::start(&[]);
     let mut first = RawClient::connect(server.addr);
@@ -989,6 +1022,7 @@ fn two_uploads_of_the_same_name_at_once_get_in_use() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_tutorial_upload_with_a_bad_filename_gets_bad_name_and_the_next_frame_is_served() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -1027,6 +1061,7 @@ fn a_tutorial_upload_with_a_bad_filename_gets_bad_name_and_the_next_frame_is_ser
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_tutorial_upload_whose_filename_is_not_a_string_gets_bad_request() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -1053,6 +1088,7 @@ fn a_tutorial_upload_whose_filename_is_not_a_string_gets_bad_request() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
+#[parallel(heavy)]
 fn a_wrong_token_gets_unauthorized_and_the_connection_closes() {
     let server = Server::start(&["--token", "s3cret"]);
     for token in ["wrong", "s3cre", "s3cret ", ""] {
@@ -1067,6 +1103,7 @@ fn a_wrong_token_gets_unauthorized_and_the_connection_closes() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_missing_token_gets_unauthorized_and_the_connection_closes() {
     let server = Server::start(&["--token", "s3cret"]);
     let mut client = RawClient::connect(server.addr);
@@ -1084,6 +1121,7 @@ fn a_missing_token_gets_unauthorized_and_the_connection_closes() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_request_before_hello_on_a_server_with_a_token_gets_unauthorized_and_stores_nothing() {
     let server = Server::start(&["--token", "s3cret"]);
     let mut client = RawClient::connect(server.addr);
@@ -1105,6 +1143,7 @@ fn a_request_before_hello_on_a_server_with_a_token_gets_unauthorized_and_stores_
 // ---------------------------------------------------------------------------------------
 
 #[test]
+#[parallel(heavy)]
 fn an_idle_connection_gets_idle_timeout_then_is_closed() {
     let server = Server::start(&["--idle-timeout", "1"]);
     let mut client = RawClient::connect(server.addr);
@@ -1121,6 +1160,7 @@ fn an_idle_connection_gets_idle_timeout_then_is_closed() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_body_that_stalls_past_the_idle_timeout_gets_idle_timeout_and_stores_nothing() {
     let server = Server::start(&["--idle-timeout", "1"]);
     let mut client = RawClient::connect(server.addr);
@@ -1141,6 +1181,7 @@ fn a_body_that_stalls_past_the_idle_timeout_gets_idle_timeout_and_stores_nothing
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_connection_over_max_conns_gets_busy_and_the_others_go_on() {
     let server = Server::start(&["--max-conns", "2"]);
     let mut first = RawClient::connect(server.addr);
@@ -1159,6 +1200,7 @@ fn a_connection_over_max_conns_gets_busy_and_the_others_go_on() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_60_kb_name_within_the_header_limit_gets_bad_name_not_bad_frame() {
     // A header near the limit with a long name: refused as a name, not as a frame.
     let server = Server::start(&[]);
@@ -1170,6 +1212,7 @@ fn a_60_kb_name_within_the_header_limit_gets_bad_name_not_bad_frame() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_client_that_stops_reading_a_download_is_dropped_after_the_idle_timeout() {
     // More than the socket buffers of both ends hold, so the server's writes stall.
     let server = Server::start(&["--idle-timeout", "1", "--max-conns", "1"]);
@@ -1185,6 +1228,7 @@ fn a_client_that_stops_reading_a_download_is_dropped_after_the_idle_timeout() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_client_that_sends_an_echo_but_never_reads_it_is_dropped_after_the_idle_timeout() {
     let server = Server::start(&["--idle-timeout", "1", "--max-conns", "1"]);
     let stuck = RawClient::connect(server.addr);

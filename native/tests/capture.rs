@@ -2,8 +2,6 @@
 //! on loopback; `seam decode --pcap` must find exactly the frames the trace holds, both
 //! directions, and tshark with Seam's Lua dissector must show every one of them.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -11,10 +9,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{seam, unsafe_free_kill, write_pattern, Server, TempDir};
+use crate::common::{seam, unsafe_free_kill, write_pattern, Server, TempDir};
 use seam_capture::{CaptureReader, Record, Side, Tracker, Window};
 use seam_core::{parse_trace, trace_streams, Decoder, Direction, Event, Framing};
 use serde_json::Value;
+use serial_test::parallel;
 
 /// One frame as both tools see it: its header and its body length.
 type Frame = (Value, u64);
@@ -214,6 +213,7 @@ fn decode_pcap(capture: &Path, extra: &[&str]) -> (Vec<Value>, std::process::Exi
 }
 
 #[test]
+#[parallel(heavy)]
 fn decode_pcap_finds_exactly_the_traced_frames_both_ways() {
     let session = capture_a_session();
     let traced = traced_frames(&session.trace);
@@ -263,6 +263,7 @@ fn decode_pcap_finds_exactly_the_traced_frames_both_ways() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn decode_pcap_decodes_one_direction_of_one_stream() {
     let session = capture_a_session();
     let traced = traced_frames(&session.trace);
@@ -279,6 +280,7 @@ fn decode_pcap_decodes_one_direction_of_one_stream() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn tshark_with_the_lua_dissector_shows_every_frame_on_a_non_default_port() {
     let session = capture_a_session();
     assert_ne!(
@@ -342,6 +344,7 @@ fn tshark_with_the_lua_dissector_shows_every_frame_on_a_non_default_port() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn decode_pcap_refuses_a_file_that_is_no_capture_with_exit_code_3() {
     let dir = TempDir::new("not-a-capture");
     let file = dir.join("notes.pcap");
@@ -360,6 +363,7 @@ fn decode_pcap_refuses_a_file_that_is_no_capture_with_exit_code_3() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn decode_pcap_names_the_streams_there_are_when_asked_for_one_beyond() {
     let session = capture_a_session();
     let output = seam()
@@ -400,6 +404,7 @@ fn hand_made_pcap(segments: &[(u32, u8, &[u8])]) -> Vec<u8> {
 }
 
 #[test]
+#[parallel(heavy)]
 fn decode_pcap_stops_a_direction_at_a_gap_and_says_how_many_bytes_are_missing() {
     let mut frame = vec![22, 0, 0, 0];
     frame.extend_from_slice(b"{\"op\":\"echo\",\"size\":5}hello");

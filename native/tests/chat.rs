@@ -2,15 +2,14 @@
 //! input see each other's lines, joins and leaves; names are checked; a member that stops
 //! reading is disconnected without stalling the others.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use common::{error_code, seam, RawClient, Server};
+use crate::common::{error_code, seam, RawClient, Server};
 use serde_json::json;
+use serial_test::parallel;
 
 /// Longest wait for any one line.
 const LINE_WAIT: Duration = Duration::from_secs(10);
@@ -118,6 +117,7 @@ impl Drop for Member {
 }
 
 #[test]
+#[parallel(heavy)]
 fn three_members_see_each_others_lines_joins_and_leaves() {
     let server = Server::start(&[]);
     let mut alice = Member::join(&server, "alice");
@@ -163,6 +163,7 @@ fn three_members_see_each_others_lines_joins_and_leaves() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn members_joining_and_leaving_while_others_talk_each_get_their_own_join_first() {
     let server = Server::start(&[]);
     // A member that talks all the time, so lines reach the room while others join.
@@ -214,6 +215,7 @@ fn members_joining_and_leaving_while_others_talk_each_get_their_own_join_first()
 }
 
 #[test]
+#[parallel(heavy)]
 fn piped_input_is_sent_and_the_client_exits_at_its_end() {
     let server = Server::start(&[]);
     let mut child = seam()
@@ -249,6 +251,7 @@ fn piped_input_is_sent_and_the_client_exits_at_its_end() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn json_output_prints_one_reply_per_line() {
     let server = Server::start(&[]);
     let mut child = seam()
@@ -282,6 +285,7 @@ fn json_output_prints_one_reply_per_line() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_name_in_use_is_refused_whatever_its_case() {
     let server = Server::start(&[]);
     let _alice = Member::join(&server, "alice");
@@ -292,6 +296,7 @@ fn a_name_in_use_is_refused_whatever_its_case() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn bad_names_are_refused_by_the_client_and_by_the_server() {
     let server = Server::start(&[]);
     let output = server.client(&["chat", "--name", "two words"]);
@@ -304,6 +309,7 @@ fn bad_names_are_refused_by_the_client_and_by_the_server() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn chat_requests_are_checked() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -331,6 +337,7 @@ fn chat_requests_are_checked() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_member_that_stops_reading_is_disconnected_and_the_others_go_on() {
     let server = Server::start_logged(&[]);
     // The slow member joins and then reads nothing.
@@ -383,6 +390,7 @@ fn a_member_that_stops_reading_is_disconnected_and_the_others_go_on() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn send_prints_the_echo() {
     let server = Server::start(&[]);
     let output = server.client(&["send", "hello, world"]);
@@ -396,6 +404,7 @@ fn send_prints_the_echo() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn send_to_nothing_reports_the_connection() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -3,16 +3,15 @@
 //! gets a free name; members have a limit of their own (`--max-chat`); connections carry
 //! TCP keepalive, since chat members are exempt from the idle timeout.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use common::{error_code, seam, RawClient, Server};
+use crate::common::{error_code, seam, RawClient, Server};
 use seam_core::messages::Reply;
 use serde_json::json;
+use serial_test::parallel;
 
 /// Longest wait for any one line or exit.
 const WAIT: Duration = Duration::from_secs(20);
@@ -67,6 +66,7 @@ fn raw_join(server: &Server, name: &str) -> (RawClient, Option<Reply>) {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_reader_that_falls_behind_gets_too_slow_after_whole_frames_and_exits_5() {
     let server = Server::start_logged(&[]);
     // The slow member: a real client whose output nobody reads for a while, so that it
@@ -115,6 +115,7 @@ fn a_reader_that_falls_behind_gets_too_slow_after_whole_frames_and_exits_5() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_second_chat_without_a_name_picks_a_free_one_and_says_so() {
     let server = Server::start(&[]);
     let mut first = spawn_chat(&server, &[], &[("USER", "bob"), ("LOGNAME", "bob")]);
@@ -135,6 +136,7 @@ fn a_second_chat_without_a_name_picks_a_free_one_and_says_so() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_name_given_with_name_that_is_taken_is_refused_with_advice() {
     let server = Server::start(&[]);
     let (_bob, joined) = raw_join(&server, "bob");
@@ -156,6 +158,7 @@ fn a_name_given_with_name_that_is_taken_is_refused_with_advice() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_chat_name_mixing_scripts_is_refused() {
     let server = Server::start(&[]);
     let (_bob, joined) = raw_join(&server, "bob");
@@ -166,6 +169,7 @@ fn a_chat_name_mixing_scripts_is_refused() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_look_alike_of_a_name_in_the_room_is_refused() {
     let server = Server::start(&[]);
     let (_ape, joined) = raw_join(&server, "ape");
@@ -176,6 +180,7 @@ fn a_look_alike_of_a_name_in_the_room_is_refused() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn members_over_max_chat_are_told_busy_and_other_requests_go_on() {
     let server = Server::start(&["--max-chat", "2"]);
     let (_a, joined_a) = raw_join(&server, "a");
@@ -190,6 +195,7 @@ fn members_over_max_chat_are_told_busy_and_other_requests_go_on() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn the_help_documents_max_chat() {
     let output = seam()
         .args(["serve", "--help"])
@@ -219,6 +225,7 @@ fn server_side_timers(port: u16) -> Vec<u32> {
 }
 
 #[test]
+#[parallel(heavy)]
 fn accepted_connections_have_tcp_keepalive() {
     let server = Server::start(&[]);
     let (_member, joined) = raw_join(&server, "quiet");

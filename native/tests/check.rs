@@ -2,13 +2,12 @@
 //! tutorials' style, the tutorials' own sticky-packet bug is caught and named, and a server
 //! that is not there or never answers ends the check with a clear error in bounded time.
 
-mod common;
-
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::python_server::PythonServer;
-use common::seam;
+use crate::common::python_server::PythonServer;
+use crate::common::seam;
+use serial_test::parallel;
 
 /// The most a whole check may take here (each wait inside it is bounded by --timeout).
 const CHECK_BOUND: Duration = Duration::from_secs(120);
@@ -58,56 +57,67 @@ fn passes_every_cut(dialect: &str, script: &str) {
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_a_correct_echo_server() {
     passes_every_cut("echo", "echo_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_a_correct_echo_upper_server() {
     passes_every_cut("echo-upper", "echo_upper_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_a_correct_udp_upper_server() {
     passes_every_cut("udp-upper", "udp_upper_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_a_correct_cmd_server() {
     passes_every_cut("cmd", "cmd_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_a_correct_cmd_len_server() {
     passes_every_cut("cmd-len", "cmd_len_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_a_correct_cmd_struct_server() {
     passes_every_cut("cmd-struct", "cmd_struct_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_a_correct_cmd_ready_server() {
     passes_every_cut("cmd-ready", "cmd_ready_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_a_correct_upload_md5_server() {
     passes_every_cut("upload-md5", "upload_md5_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_a_correct_ftp_server() {
     passes_every_cut("ftp", "ftp_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_a_correct_movie_server() {
     passes_every_cut("movie", "movie_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_body_loop_that_reads_past_the_body_fails_the_back_to_back_cut() {
     let server = PythonServer::start("ftp_server_reads_past.py");
     let stored = server.dir.path().to_str().unwrap().to_string();
@@ -142,6 +152,7 @@ fn a_body_loop_that_reads_past_the_body_fails_the_back_to_back_cut() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn the_json_report_names_the_failed_cut_and_its_cause() {
     let server = PythonServer::start("ftp_server_reads_past.py");
     let stored = server.dir.path().to_str().unwrap().to_string();
@@ -169,6 +180,7 @@ fn the_json_report_names_the_failed_cut_and_its_cause() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn nothing_listening_ends_the_check_with_a_connection_error() {
     // A port that was free a moment ago: nothing listens there.
     let addr = std::net::TcpListener::bind("127.0.0.1:0")
@@ -183,6 +195,7 @@ fn nothing_listening_ends_the_check_with_a_connection_error() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_server_that_never_answers_fails_every_cut_with_no_reply_in_bounded_time() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
@@ -205,6 +218,7 @@ fn a_server_that_never_answers_fails_every_cut_with_no_reply_in_bounded_time() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_dialect_without_replies_needs_the_stored_folder() {
     let (output, _) = check(&["ftp", "127.0.0.1:9"]);
     assert_eq!(output.status.code(), Some(2));
@@ -213,7 +227,7 @@ fn a_dialect_without_replies_needs_the_stored_folder() {
 
 /// `seam serve`'s main listener stores ftp- and movie-style uploads itself.
 fn passes_every_cut_against_seam_serve(dialect: &str) {
-    let server = common::Server::start(&[]);
+    let server = crate::common::Server::start(&[]);
     std::fs::create_dir_all(&server.root).unwrap();
     let root = server.root.to_str().unwrap().to_string();
     let (output, took) = check(&[
@@ -233,18 +247,21 @@ fn passes_every_cut_against_seam_serve(dialect: &str) {
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seam_serves_own_ftp_uploads() {
     passes_every_cut_against_seam_serve("ftp");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seam_serves_own_movie_uploads() {
     passes_every_cut_against_seam_serve("movie");
 }
 
 /// Runs the check against one `seam serve --tutorial NAME=…` listener; every cut must pass.
 fn passes_every_cut_against_seams_tutorial_listener(dialect: &str) {
-    let server = common::tutorial::TutorialServer::start(&[dialect], &["--allow-exec", "echo"]);
+    let server =
+        crate::common::tutorial::TutorialServer::start(&[dialect], &["--allow-exec", "echo"]);
     std::fs::create_dir_all(server.root()).unwrap();
     let addr = server.addr(dialect).to_string();
     let root = server.root().to_str().unwrap().to_string();
@@ -268,56 +285,67 @@ fn passes_every_cut_against_seams_tutorial_listener(dialect: &str) {
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seams_echo_listener() {
     passes_every_cut_against_seams_tutorial_listener("echo");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seams_echo_upper_listener() {
     passes_every_cut_against_seams_tutorial_listener("echo-upper");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seams_udp_upper_listener() {
     passes_every_cut_against_seams_tutorial_listener("udp-upper");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seams_cmd_listener() {
     passes_every_cut_against_seams_tutorial_listener("cmd");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seams_cmd_len_listener() {
     passes_every_cut_against_seams_tutorial_listener("cmd-len");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seams_cmd_struct_listener() {
     passes_every_cut_against_seams_tutorial_listener("cmd-struct");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seams_cmd_ready_listener() {
     passes_every_cut_against_seams_tutorial_listener("cmd-ready");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seams_upload_md5_listener() {
     passes_every_cut_against_seams_tutorial_listener("upload-md5");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seams_ftp_listener() {
     passes_every_cut_against_seams_tutorial_listener("ftp");
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_cut_passes_against_seams_movie_listener() {
     passes_every_cut_against_seams_tutorial_listener("movie");
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_md5_read_with_one_recv_fails_when_the_next_header_sticks_to_it() {
     let server = PythonServer::start("upload_md5_server_md5_sticks.py");
     let (output, took) = check(&["upload-md5", &server.addr, "--seed", "7", "--timeout", "5"]);
@@ -339,6 +367,7 @@ fn an_md5_read_with_one_recv_fails_when_the_next_header_sticks_to_it() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_server_that_resets_the_connection_is_said_to_reset_it() {
     // Reads the request, then closes with SO_LINGER 0: the system sends a reset.
     let server = PythonServer::start_code(

@@ -2,38 +2,18 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
+use crate::common::{seam, TempDir};
 use seam_core::vectors::{Mode, Vector};
 use seam_core::{coalesce_body_pieces, ByteOrder, DecodeError, EventRecord};
 use serde_json::Value;
-
-fn seam() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_seam"))
-}
+use serial_test::{parallel, serial};
 
 fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join(relative)
-}
-
-/// A file in the system's temporary folder, removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn with_bytes(name: &str, bytes: &[u8]) -> TempFile {
-        let path =
-            std::env::temp_dir().join(format!("seam-decode-test-{}-{name}", std::process::id()));
-        std::fs::write(&path, bytes).expect("temporary file is writable");
-        TempFile(path)
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 /// The events (body pieces merged) and the error line that `seam decode` printed.
@@ -103,6 +83,7 @@ fn vectors() -> Vec<(String, Vector)> {
 }
 
 #[test]
+#[parallel(heavy)]
 fn prints_every_vectors_events_and_error_under_several_cuts() {
     let vectors = vectors();
     assert!(
@@ -110,9 +91,10 @@ fn prints_every_vectors_events_and_error_under_several_cuts() {
         "expected the shared vectors, found {}",
         vectors.len()
     );
+    let dir = TempDir::new("decode-vectors");
     for (name, vector) in vectors {
-        let bytes = vector.bytes().expect("vector hex");
-        let file = TempFile::with_bytes(&name, &bytes);
+        let file = dir.join(&name);
+        std::fs::write(&file, vector.bytes().expect("vector hex")).expect("a temporary file");
         for cut in [
             "reads:65536",
             "bytes",
@@ -122,7 +104,7 @@ fn prints_every_vectors_events_and_error_under_several_cuts() {
         ] {
             let output = seam()
                 .arg("decode")
-                .arg(&file.0)
+                .arg(&file)
                 .arg(format!("--cut={cut}"))
                 .args(framing_flags(&vector))
                 .output()
@@ -141,6 +123,7 @@ fn prints_every_vectors_events_and_error_under_several_cuts() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn reads_standard_input_when_given_a_dash() {
     let capture = std::fs::read(repo_path("tests/captures/tutorial-session.bin")).expect("capture");
     let from_file = seam()
@@ -170,6 +153,7 @@ fn reads_standard_input_when_given_a_dash() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn reports_a_capture_cut_short_with_the_missing_byte_count_and_exit_code_1() {
     let output = seam()
         .arg("decode")
@@ -188,6 +172,7 @@ fn reports_a_capture_cut_short_with_the_missing_byte_count_and_exit_code_1() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn refuses_a_bad_cut_spec_with_exit_code_2() {
     let output = seam()
         .args(["decode", "--cut", "reads:0", "-"])
@@ -202,6 +187,7 @@ fn refuses_a_bad_cut_spec_with_exit_code_2() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn reports_a_missing_file_with_exit_code_3() {
     let output = seam()
         .args(["decode", "no/such/capture.bin"])
@@ -228,6 +214,7 @@ fn peak_rss_kib(pid: u32) -> u64 {
 
 #[cfg(target_os = "linux")]
 #[test]
+#[serial(heavy)]
 fn memory_stays_constant_while_a_512_mib_body_streams_through_stdin() {
     let body_len: u64 = 512 << 20;
     let header = format!(r#"{{"op":"put","name":"big.bin","size":{body_len}}}"#);

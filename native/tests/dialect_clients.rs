@@ -2,13 +2,12 @@
 //! teach (`tests/tutorials/servers/`, Python 3, standard library only): files land whole,
 //! replies are right, command output is relayed.
 
-mod common;
-
 use std::process::Output;
 use std::time::Duration;
 
-use common::python_server::PythonServer;
-use common::{seam, write_pattern, TempDir};
+use crate::common::python_server::PythonServer;
+use crate::common::{assert_ok, seam, stdout, write_pattern, TempDir};
+use serial_test::parallel;
 
 /// How long a stored file may take to appear.
 const STORED: Duration = Duration::from_secs(20);
@@ -20,20 +19,6 @@ fn run(args: &[&str]) -> Output {
         .env_remove("SEAM_SERVER")
         .output()
         .expect("seam runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn assert_ok(output: &Output) {
-    assert!(
-        output.status.success(),
-        "seam failed ({}): {}{}",
-        output.status,
-        stdout(output),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// Uploads two files on one connection and checks that both land whole.
@@ -53,25 +38,28 @@ fn uploads_land_whole(dialect: &str, script: &str) -> Output {
         big.to_str().unwrap(),
         small.to_str().unwrap(),
     ]);
-    assert_ok(&output);
+    assert_ok(&output, "seam");
     assert!(server.wait_for_file("big.bin", &big_md5, STORED));
     assert!(server.wait_for_file("small.txt", &small_md5, STORED));
     output
 }
 
 #[test]
+#[parallel(heavy)]
 fn put_in_the_ftp_dialect_lands_every_file_whole() {
     let output = uploads_land_whole("ftp", "ftp_server.py");
     assert!(stdout(&output).contains("sent; this protocol has no acknowledgement"));
 }
 
 #[test]
+#[parallel(heavy)]
 fn put_in_the_movie_dialect_lands_every_file_whole() {
     let output = uploads_land_whole("movie", "movie_server.py");
     assert!(stdout(&output).contains("sent; this protocol has no acknowledgement"));
 }
 
 #[test]
+#[parallel(heavy)]
 fn put_in_the_upload_md5_dialect_gets_100_for_every_file() {
     let output = uploads_land_whole("upload-md5", "upload_md5_server.py");
     let text = stdout(&output);
@@ -91,31 +79,36 @@ fn exec_prints_the_output(dialect: &str, script: &str) {
         "hello",
         "tutorial world",
     ]);
-    assert_ok(&output);
+    assert_ok(&output, "seam");
     assert_eq!(stdout(&output), "hello tutorial world\n");
 }
 
 #[test]
+#[parallel(heavy)]
 fn exec_in_the_cmd_dialect_prints_the_commands_output() {
     exec_prints_the_output("cmd", "cmd_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn exec_in_the_cmd_len_dialect_prints_the_commands_output() {
     exec_prints_the_output("cmd-len", "cmd_len_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn exec_in_the_cmd_struct_dialect_prints_the_commands_output() {
     exec_prints_the_output("cmd-struct", "cmd_struct_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn exec_in_the_cmd_ready_dialect_sends_recv_ready_and_prints_the_output() {
     exec_prints_the_output("cmd-ready", "cmd_ready_server.py");
 }
 
 #[test]
+#[parallel(heavy)]
 fn exec_relays_an_output_larger_than_any_single_read() {
     let server = PythonServer::start("cmd_len_server.py");
     let output = run(&[
@@ -129,12 +122,13 @@ fn exec_relays_an_output_larger_than_any_single_read() {
         "1",
         "100000",
     ]);
-    assert_ok(&output);
+    assert_ok(&output, "seam");
     let expected: String = (1..=100_000).map(|n| format!("{n}\n")).collect();
     assert!(stdout(&output) == expected, "the output differs");
 }
 
 #[test]
+#[parallel(heavy)]
 fn send_in_the_echo_dialect_prints_the_same_text() {
     let server = PythonServer::start("echo_server.py");
     let output = run(&[
@@ -145,11 +139,12 @@ fn send_in_the_echo_dialect_prints_the_same_text() {
         &server.addr,
         "Hello, tutorial",
     ]);
-    assert_ok(&output);
+    assert_ok(&output, "seam");
     assert_eq!(stdout(&output), "Hello, tutorial\n");
 }
 
 #[test]
+#[parallel(heavy)]
 fn send_in_the_echo_upper_dialect_prints_the_text_upper_cased() {
     let server = PythonServer::start("echo_upper_server.py");
     let output = run(&[
@@ -160,11 +155,12 @@ fn send_in_the_echo_upper_dialect_prints_the_text_upper_cased() {
         &server.addr,
         "Hello, tutorial",
     ]);
-    assert_ok(&output);
+    assert_ok(&output, "seam");
     assert_eq!(stdout(&output), "HELLO, TUTORIAL\n");
 }
 
 #[test]
+#[parallel(heavy)]
 fn udp_send_in_the_udp_upper_dialect_prints_the_datagram_upper_cased() {
     let server = PythonServer::start("udp_upper_server.py");
     let output = run(&[
@@ -176,11 +172,12 @@ fn udp_send_in_the_udp_upper_dialect_prints_the_datagram_upper_cased() {
         &server.addr,
         "hello udp",
     ]);
-    assert_ok(&output);
+    assert_ok(&output, "seam");
     assert_eq!(stdout(&output), "HELLO UDP\n");
 }
 
 #[test]
+#[parallel(heavy)]
 fn trace_records_the_bare_bytes_both_ways() {
     let server = PythonServer::start("echo_upper_server.py");
     let dir = TempDir::new("dialect-trace");
@@ -195,7 +192,7 @@ fn trace_records_the_bare_bytes_both_ways() {
         trace.to_str().unwrap(),
         "abc",
     ]);
-    assert_ok(&output);
+    assert_ok(&output, "seam");
     let chunks =
         seam_core::parse_trace(&std::fs::read_to_string(&trace).unwrap()).expect("a valid trace");
     let bytes = |dir| -> Vec<u8> {
@@ -210,6 +207,7 @@ fn trace_records_the_bare_bytes_both_ways() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_dialect_of_another_command_is_a_command_line_error() {
     for args in [
         &["put", "--dialect", "cmd", "file"][..],
@@ -225,8 +223,9 @@ fn a_dialect_of_another_command_is_a_command_line_error() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn put_in_the_upload_md5_dialect_is_stored_by_seams_own_listener() {
-    let server = common::tutorial::TutorialServer::start(&["upload-md5"], &[]);
+    let server = crate::common::tutorial::TutorialServer::start(&["upload-md5"], &[]);
     let local = TempDir::new("dialect-seam-upload");
     let file = local.join("notes.bin");
     let md5 = write_pattern(&file, 200_000, 3);
@@ -239,14 +238,16 @@ fn put_in_the_upload_md5_dialect_is_stored_by_seams_own_listener() {
         &addr,
         file.to_str().unwrap(),
     ]);
-    assert_ok(&output);
+    assert_ok(&output, "seam");
     assert!(stdout(&output).contains("the server answered 100"));
-    assert_eq!(common::md5_of(&server.root().join("notes.bin")), md5);
+    assert_eq!(crate::common::md5_of(&server.root().join("notes.bin")), md5);
 }
 
 #[test]
+#[parallel(heavy)]
 fn exec_in_the_cmd_ready_dialect_runs_on_seams_own_listener() {
-    let server = common::tutorial::TutorialServer::start(&["cmd-ready"], &["--allow-exec", "echo"]);
+    let server =
+        crate::common::tutorial::TutorialServer::start(&["cmd-ready"], &["--allow-exec", "echo"]);
     let addr = server.addr("cmd-ready").to_string();
     let output = run(&[
         "exec",
@@ -259,13 +260,14 @@ fn exec_in_the_cmd_ready_dialect_runs_on_seams_own_listener() {
         "from",
         "seam",
     ]);
-    assert_ok(&output);
+    assert_ok(&output, "seam");
     assert_eq!(stdout(&output), "from seam\n");
 }
 
 #[test]
+#[parallel(heavy)]
 fn send_in_the_echo_upper_dialect_is_answered_by_seams_own_listener() {
-    let server = common::tutorial::TutorialServer::start(&["echo-upper"], &[]);
+    let server = crate::common::tutorial::TutorialServer::start(&["echo-upper"], &[]);
     let addr = server.addr("echo-upper").to_string();
     let output = run(&[
         "send",
@@ -275,6 +277,6 @@ fn send_in_the_echo_upper_dialect_is_answered_by_seams_own_listener() {
         &addr,
         "quiet please",
     ]);
-    assert_ok(&output);
+    assert_ok(&output, "seam");
     assert_eq!(stdout(&output), "QUIET PLEASE\n");
 }

@@ -2,23 +2,16 @@
 //! client. Nothing runs unless allowed; no shell; output streams as it is produced; a time
 //! limit, an output cap, and a command killed when its client goes away.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{error_code, process_gone, seam, wait_until_gone, RawClient, Server};
+use crate::common::{
+    error_code, process_gone, seam, stderr, stdout, wait_until_gone, RawClient, Server,
+};
 use seam_core::messages::{OutputStream, Reply};
 use serde_json::json;
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use serial_test::{parallel, serial};
 
 /// `seam exec --server <server> <flags> -- argv...`, ready to run.
 fn exec_command(server: &Server, flags: &[&str], argv: &[&str]) -> Command {
@@ -63,7 +56,7 @@ fn assert_exec_denied(output: &Output, what: &str) {
 /// Runs `seam serve` with a fresh root and these flags, expects it to refuse to start,
 /// and checks its stderr names `needle`.
 fn assert_serve_refuses_to_start(label: &str, listen: &str, flags: &[&str], needle: &str) {
-    let dir = common::TempDir::new(label);
+    let dir = crate::common::TempDir::new(label);
     let output = seam()
         .args(["serve", "--listen", listen, "--root"])
         .arg(dir.join("root"))
@@ -111,6 +104,7 @@ fn raw_exec(client: &mut RawClient, argv: &[&str]) -> (Vec<u8>, Vec<u8>, Reply) 
 }
 
 #[test]
+#[parallel(heavy)]
 fn exec_is_refused_when_the_server_allows_nothing() {
     let server = Server::start(&[]);
     let output = exec(&server, &["echo", "hi"]);
@@ -119,6 +113,7 @@ fn exec_is_refused_when_the_server_allows_nothing() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn only_programs_named_exactly_as_allowed_run() {
     let server = Server::start(&["--allow-exec", "echo"]);
     let allowed = exec(&server, &["echo", "allowed"]);
@@ -136,6 +131,7 @@ fn only_programs_named_exactly_as_allowed_run() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_allowed_path_runs_that_file_and_must_be_named_as_that_path() {
     let server = Server::start(&["--allow-exec", "/bin/echo"]);
     let output = exec(&server, &["/bin/echo", "by path"]);
@@ -145,6 +141,7 @@ fn an_allowed_path_runs_that_file_and_must_be_named_as_that_path() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_server_whose_allow_list_names_a_missing_program_does_not_start() {
     assert_serve_refuses_to_start(
         "missing-program",
@@ -155,6 +152,7 @@ fn a_server_whose_allow_list_names_a_missing_program_does_not_start() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn stdout_and_stderr_come_back_apart_and_the_exit_code_is_returned() {
     let server = Server::start(&["--allow-exec", "sh"]);
     let output = exec(
@@ -167,6 +165,7 @@ fn stdout_and_stderr_come_back_apart_and_the_exit_code_is_returned() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_command_killed_by_a_signal_gives_128_plus_the_signal() {
     let server = Server::start(&["--allow-exec", "sh"]);
     let output = exec(&server, &["sh", "-c", "kill -TERM $$"]);
@@ -177,6 +176,7 @@ fn a_command_killed_by_a_signal_gives_128_plus_the_signal() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn shell_metacharacters_are_plain_arguments() {
     let server = Server::start(&["--allow-exec", "echo"]);
     let tricky = [
@@ -202,6 +202,7 @@ fn shell_metacharacters_are_plain_arguments() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn the_command_runs_in_the_served_folder_with_a_minimal_environment() {
     let server = Server::start(&["--allow-exec", "sh"]);
     std::fs::write(server.root.join("here.txt"), b"x").unwrap();
@@ -219,6 +220,7 @@ fn the_command_runs_in_the_served_folder_with_a_minimal_environment() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn output_streams_back_in_order_as_it_is_produced() {
     let server = Server::start(&["--allow-exec", "sh"]);
     let mut client = RawClient::connect(server.addr);
@@ -231,6 +233,7 @@ fn output_streams_back_in_order_as_it_is_produced() {
 }
 
 #[test]
+#[serial(heavy)]
 fn a_long_command_shows_its_first_output_at_once() {
     let server = Server::start(&["--allow-exec", "sh"]);
     let started = Instant::now();
@@ -258,6 +261,7 @@ fn a_long_command_shows_its_first_output_at_once() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_command_past_its_time_limit_is_killed_with_a_timeout_error() {
     let server = Server::start(&["--allow-exec", "sh", "--exec-timeout", "1"]);
     let started = Instant::now();
@@ -278,6 +282,7 @@ fn a_command_past_its_time_limit_is_killed_with_a_timeout_error() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_command_over_the_output_cap_is_killed_with_an_output_limit_error() {
     let server = Server::start(&["--allow-exec", "sh", "--exec-output-cap", "1000"]);
     let output = exec(
@@ -294,6 +299,7 @@ fn a_command_over_the_output_cap_is_killed_with_an_output_limit_error() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn the_command_is_killed_when_its_client_goes_away() {
     let server = Server::start(&["--allow-exec", "sh"]);
     let mut client = RawClient::connect(server.addr);
@@ -304,6 +310,7 @@ fn the_command_is_killed_when_its_client_goes_away() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_request_sent_while_a_command_runs_is_answered_after_it() {
     let server = Server::start(&["--allow-exec", "sh"]);
     let mut client = RawClient::connect(server.addr);
@@ -325,6 +332,7 @@ fn a_request_sent_while_a_command_runs_is_answered_after_it() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_malformed_exec_request_is_refused_and_the_connection_goes_on() {
     let server = Server::start(&["--allow-exec", "echo"]);
     let mut client = RawClient::connect(server.addr);
@@ -343,6 +351,7 @@ fn a_malformed_exec_request_is_refused_and_the_connection_goes_on() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_running_command_is_killed_when_the_server_shuts_down() {
     let mut server = Server::start(&["--allow-exec", "sh"]);
     let mut client = RawClient::connect(server.addr);
@@ -359,6 +368,7 @@ fn a_running_command_is_killed_when_the_server_shuts_down() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn exec_on_a_public_address_needs_a_token_even_when_insecure() {
     assert_serve_refuses_to_start(
         "exec-public",
@@ -369,6 +379,7 @@ fn exec_on_a_public_address_needs_a_token_even_when_insecure() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn exec_with_a_token_runs_for_a_client_that_has_it() {
     let server = Server::start(&["--allow-exec", "echo", "--token", "s3cret"]);
     let without = exec(&server, &["echo", "x"]);

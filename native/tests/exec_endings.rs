@@ -2,16 +2,15 @@
 //! normal exit included); the time limit holds while the client reads nothing; a client
 //! that leaves after sending its next request is noticed at once.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::tutorial::TutorialServer;
-use common::{wait_until_gone, RawClient, Server};
+use crate::common::tutorial::TutorialServer;
+use crate::common::{wait_until_gone, RawClient, Server};
 use seam_core::messages::Reply;
 use serde_json::json;
+use serial_test::parallel;
 
 /// The first line of the next output frame, as a pid.
 fn pid_from_first_output(client: &mut RawClient) -> u32 {
@@ -22,6 +21,7 @@ fn pid_from_first_output(client: &mut RawClient) -> u32 {
 }
 
 #[test]
+#[parallel(heavy)]
 fn background_children_are_killed_when_the_command_exits_normally() {
     let server = Server::start(&["--allow-exec", "sh"]);
     let mut client = RawClient::connect(server.addr);
@@ -41,6 +41,7 @@ fn background_children_are_killed_when_the_command_exits_normally() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn the_time_limit_holds_while_the_client_reads_no_output() {
     let server = Server::start(&[
         "--allow-exec",
@@ -63,6 +64,7 @@ fn the_time_limit_holds_while_the_client_reads_no_output() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_client_that_leaves_after_sending_its_next_request_is_noticed() {
     let server = Server::start(&["--allow-exec", "sh", "--exec-timeout", "120"]);
     let mut client = RawClient::connect(server.addr);
@@ -79,6 +81,7 @@ fn a_client_that_leaves_after_sending_its_next_request_is_noticed() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_request_sent_early_is_still_answered_after_the_command() {
     let server = Server::start(&["--allow-exec", "sh"]);
     let mut client = RawClient::connect(server.addr);
@@ -100,6 +103,7 @@ fn a_request_sent_early_is_still_answered_after_the_command() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_tutorial_command_loses_its_background_children_when_it_exits() {
     let server = TutorialServer::start(&["cmd"], &["--allow-exec", "sh"]);
     let mut stream = TcpStream::connect(server.addr("cmd")).expect("connect");

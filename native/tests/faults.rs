@@ -3,8 +3,6 @@
 //! traffic. Each case is bounded in time and checks that nothing is lost and the server
 //! keeps serving.
 
-mod common;
-
 use std::io::Write;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -13,19 +11,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{assert_server_still_serves, md5_of, seam, write_pattern, RawClient, Server, TempDir};
+use crate::common::{
+    assert_server_still_serves, json_line, md5_of, seam, stderr, wait_until, write_pattern,
+    RawClient, Server, TempDir,
+};
 use seam_core::messages::Reply;
 use seam_core::Encoder;
-use serde_json::{json, Value};
-
-/// Polls `ready` every 5 ms until it holds; panics after `limit`.
-fn wait_until(limit: Duration, what: &str, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
+use serde_json::json;
+use serial_test::serial;
 
 /// The size of a file, 0 when it does not exist.
 fn len_of(path: &Path) -> u64 {
@@ -74,16 +67,6 @@ fn finish_within(mut child: Child, limit: Duration, what: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_line(output: &Output) -> Value {
-    let text = String::from_utf8_lossy(&output.stdout);
-    serde_json::from_str(text.lines().next().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{e}: {text:?} / {}", stderr(output)))
-}
-
 fn assert_exit(output: &Output, code: i32, what: &str) {
     assert_eq!(
         output.status.code(),
@@ -112,6 +95,7 @@ fn partial_of(dir: &Path, name: &str) -> PathBuf {
 }
 
 #[test]
+#[serial(heavy)]
 fn kill_9_of_the_server_during_an_upload_then_resume_stores_the_right_file() {
     let keep = TempDir::new("kill-server-up");
     let root = keep.join("root");
@@ -140,6 +124,7 @@ fn kill_9_of_the_server_during_an_upload_then_resume_stores_the_right_file() {
 }
 
 #[test]
+#[serial(heavy)]
 fn kill_9_of_the_client_during_an_upload_then_resume_stores_the_right_file() {
     let server = Server::start(&[]);
     let local = TempDir::new("kill-client-up");
@@ -162,6 +147,7 @@ fn kill_9_of_the_client_during_an_upload_then_resume_stores_the_right_file() {
 }
 
 #[test]
+#[serial(heavy)]
 fn kill_9_of_the_server_during_a_download_then_resume_gets_the_right_file() {
     let keep = TempDir::new("kill-server-down");
     let root = keep.join("root");
@@ -200,6 +186,7 @@ fn kill_9_of_the_server_during_a_download_then_resume_gets_the_right_file() {
 }
 
 #[test]
+#[serial(heavy)]
 fn kill_9_of_the_client_during_a_download_then_resume_gets_the_right_file() {
     let server = Server::start(&[]);
     std::fs::create_dir_all(&server.root).unwrap();
@@ -257,6 +244,7 @@ impl Drop for SmallDisk {
 }
 
 #[test]
+#[serial(heavy)]
 fn a_full_disk_during_an_upload_gets_no_space_and_keeps_no_partial_file() {
     let disk = SmallDisk::mount("full-up", "20m");
     let root = disk.path().join("root");
@@ -287,6 +275,7 @@ fn a_full_disk_during_an_upload_gets_no_space_and_keeps_no_partial_file() {
 }
 
 #[test]
+#[serial(heavy)]
 fn a_full_disk_during_a_download_names_the_cause_and_keeps_nothing() {
     let server = Server::start(&[]);
     std::fs::create_dir_all(&server.root).unwrap();
@@ -373,6 +362,7 @@ fn normal_put_and_get(server: &Server, limit: Duration, label: &str) -> (f64, f6
 }
 
 #[test]
+#[serial(heavy)]
 fn four_thousand_stalled_transfers_leave_file_io_free_and_memory_bounded() {
     let stalled = 4096;
     assert!(raise_open_files_limit() > stalled as u64 + 256);
@@ -431,6 +421,7 @@ fn four_thousand_stalled_transfers_leave_file_io_free_and_memory_bounded() {
 }
 
 #[test]
+#[serial(heavy)]
 fn two_thousand_slowloris_connections_leave_the_server_serving() {
     assert!(raise_open_files_limit() > 2_300);
     let server = Server::start(&[]);
@@ -451,6 +442,7 @@ fn two_thousand_slowloris_connections_leave_the_server_serving() {
 }
 
 #[test]
+#[serial(heavy)]
 fn sigterm_during_an_upload_keeps_every_byte_received_for_a_resume() {
     let keep = TempDir::new("sigterm");
     let root = keep.join("root");
@@ -601,6 +593,7 @@ fn soak_client(server: &Server, id: usize, end: Instant) -> (u64, Vec<String>) {
 }
 
 #[test]
+#[serial(heavy)]
 fn a_minute_of_mixed_traffic_fails_nothing_and_does_not_grow_memory() {
     let server = Arc::new(Server::start(&["--allow-exec", "echo"]));
     let started = Instant::now();

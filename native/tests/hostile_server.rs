@@ -1,14 +1,13 @@
 //! A hostile server cannot write to the user's terminal: control characters in anything a
 //! client prints from the network (names, error messages) are shown as U+FFFD.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 
-use common::seam;
+use crate::common::seam;
 use seam_core::messages::{ErrorCode, FileEntry, Reply};
 use seam_core::{Decoder, Encoder, Event, Framing};
+use serial_test::parallel;
 
 /// An escape sequence that would clear the screen.
 const CLEAR_SCREEN: &str = "\u{1b}[2J";
@@ -67,6 +66,7 @@ fn against_hostile_server(args: &[&str], reply: Reply) -> (String, String) {
 }
 
 #[test]
+#[parallel(heavy)]
 fn ls_escapes_control_characters_in_names() {
     let listing = Reply::Listing {
         files: vec![FileEntry {
@@ -80,6 +80,7 @@ fn ls_escapes_control_characters_in_names() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn error_messages_escape_control_characters() {
     let error = Reply::Error {
         code: ErrorCode::NotFound,
@@ -92,6 +93,7 @@ fn error_messages_escape_control_characters() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn result_lines_escape_control_characters() {
     let deleted = Reply::Deleted {
         name: format!("x{CLEAR_SCREEN}"),

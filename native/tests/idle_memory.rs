@@ -3,13 +3,12 @@
 //! asserted is generous (the target, 16 KiB per connection, is checked by the benchmark
 //! `native/benches/idle.py` with 2,000 connections).
 
-mod common;
-
 use std::net::TcpStream;
 
-use common::{RawClient, Server};
+use crate::common::{RawClient, Server};
 use seam_core::messages::Reply;
 use serde_json::json;
+use serial_test::serial;
 
 /// Connections held idle in the test.
 const IDLE: usize = 400;
@@ -44,6 +43,7 @@ fn echo_then_idle(server: &Server, body: &[u8]) -> TcpStream {
 }
 
 #[test]
+#[serial(heavy)]
 fn an_idle_connection_does_not_keep_a_large_read_buffer() {
     let server = Server::start(&[]);
     // A body larger than any small buffer, so that each connection has read through a

@@ -3,34 +3,16 @@
 //! swept after `--partial-ttl`, counted against `--max-partial-bytes`), and the client's
 //! own partial downloads (never written through a link).
 
-mod common;
-
 use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{md5_of, seam, write_pattern, RawClient, Server, TempDir};
+use crate::common::{
+    json_lines, md5_of, seam, stderr, wait_until, write_pattern, RawClient, Server, TempDir,
+};
 use seam_core::messages::Reply;
-use serde_json::{json, Value};
-
-fn wait_until(limit: Duration, what: &str, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json_lines(output: &std::process::Output) -> Vec<Value> {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("a JSON line"))
-        .collect()
-}
+use serde_json::json;
+use serial_test::parallel;
 
 /// Starts an upload of `name` that sends `sent` bytes of its body and vanishes.
 fn abandon_upload(server: &Server, name: &str, sent: usize) {
@@ -47,6 +29,7 @@ fn partial_path(dir: &Path, name: &str) -> std::path::PathBuf {
 }
 
 #[test]
+#[parallel(heavy)]
 fn downloads_at_an_offset_reuse_the_stored_md5_instead_of_rehashing() {
     let server = Server::start(&[]);
     std::fs::create_dir_all(&server.root).unwrap();
@@ -83,6 +66,7 @@ fn downloads_at_an_offset_reuse_the_stored_md5_instead_of_rehashing() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_file_changed_behind_the_servers_back_is_hashed_again() {
     let server = Server::start(&[]);
     let local = TempDir::new("changed");
@@ -101,6 +85,7 @@ fn a_file_changed_behind_the_servers_back_is_hashed_again() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn md5_records_stay_out_of_listings() {
     let server = Server::start(&[]);
     let local = TempDir::new("records");
@@ -122,6 +107,7 @@ fn md5_records_stay_out_of_listings() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn ls_partial_lists_unfinished_uploads_and_rm_partial_removes_one() {
     let server = Server::start(&[]);
     abandon_upload(&server, "half.bin", 3000);
@@ -143,6 +129,7 @@ fn ls_partial_lists_unfinished_uploads_and_rm_partial_removes_one() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn rm_partial_needs_the_token_like_every_request() {
     let token = "a-long-enough-token-for-tests";
     let server = Server::start(&["--token", token]);
@@ -157,6 +144,7 @@ fn rm_partial_needs_the_token_like_every_request() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn partial_files_past_their_ttl_are_swept_while_serving() {
     let server = Server::start(&["--partial-ttl", "1"]);
     abandon_upload(&server, "gone.bin", 100);
@@ -171,6 +159,7 @@ fn partial_files_past_their_ttl_are_swept_while_serving() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn partial_files_past_their_ttl_are_swept_at_start_up() {
     let dir = TempDir::new("sweep-start");
     let root = dir.join("root");
@@ -186,6 +175,7 @@ fn partial_files_past_their_ttl_are_swept_at_start_up() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_upload_over_the_partial_quota_is_refused() {
     let server = Server::start(&["--max-partial-bytes", "1000000"]);
     abandon_upload(&server, "held.bin", 600_000);
@@ -216,6 +206,7 @@ fn an_upload_over_the_partial_quota_is_refused() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn get_refuses_a_symbolic_link_planted_at_its_partial_path() {
     let server = Server::start(&[]);
     std::fs::create_dir_all(&server.root).unwrap();
@@ -242,6 +233,7 @@ fn get_refuses_a_symbolic_link_planted_at_its_partial_path() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_idle_timeout_of_zero_is_refused_at_start_up() {
     let dir = TempDir::new("idle-zero");
     let mut server = seam()
@@ -274,6 +266,7 @@ fn an_idle_timeout_of_zero_is_refused_at_start_up() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_connection_lost_mid_download_is_exit_4() {
     // A "server" that announces 1000 bytes, sends 10 and closes.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

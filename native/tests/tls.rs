@@ -3,19 +3,20 @@
 //! with rcgen; each mistake gives a clear error and never a hang. Every test has its own
 //! known-servers file (a temporary `XDG_CONFIG_HOME`).
 
-mod common;
-
 use std::io::{BufRead, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{md5_of, seam, write_pattern, RawClient, Server, TempDir};
+use crate::common::{
+    assert_ok, json_line, md5_of, seam, stderr, write_pattern, RawClient, Server, TempDir,
+};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
 use seam_core::messages::Reply;
-use serde_json::{json, Value};
+use serde_json::json;
+use serial_test::{parallel, serial};
 
 /// A user of `seam`: their own config folder (so their own known-servers file).
 struct User {
@@ -54,34 +55,12 @@ impl User {
     }
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn assert_ok(output: &Output, what: &str) {
-    assert!(
-        output.status.success(),
-        "{what} failed ({:?}): {}",
-        output.status.code(),
-        stderr(output)
-    );
-}
-
 fn assert_fails_with(output: &Output, code: i32, words: &[&str]) {
     let text = stderr(output);
     assert_eq!(output.status.code(), Some(code), "stderr: {text}");
     for word in words {
         assert!(text.contains(word), "{word:?} missing from: {text}");
     }
-}
-
-fn json_line(output: &Output) -> Value {
-    let text = String::from_utf8_lossy(&output.stdout);
-    let line = text
-        .lines()
-        .next()
-        .unwrap_or_else(|| panic!("no output; {}", stderr(output)));
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"))
 }
 
 /// The fingerprint a TLS server printed after its address line.
@@ -149,6 +128,7 @@ fn start(flags: &[String]) -> Server {
 }
 
 #[test]
+#[parallel(heavy)]
 fn the_first_connection_pins_the_certificate_and_a_changed_one_is_refused() {
     let user = User::new();
     let mut first = Server::start(&["--tls"]);
@@ -183,6 +163,7 @@ fn the_first_connection_pins_the_certificate_and_a_changed_one_is_refused() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_restarted_server_keeps_its_certificate() {
     let mut server = Server::start(&["--tls"]);
     let print = printed_fingerprint(&mut server);
@@ -199,6 +180,7 @@ fn a_restarted_server_keeps_its_certificate() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_explicit_fingerprint_is_trusted_and_no_other() {
     let user = User::new();
     let mut server = Server::start(&["--tls"]);
@@ -219,6 +201,7 @@ fn an_explicit_fingerprint_is_trusted_and_no_other() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_ca_signed_certificate_is_verified_by_name() {
     let ca = TestCa::new("Seam test CA");
     let server = start(&ca.server_flags("good", &["localhost", "127.0.0.1"], 2020, 2999));
@@ -237,6 +220,7 @@ fn a_ca_signed_certificate_is_verified_by_name() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_expired_certificate_is_refused_with_tls_ca() {
     let ca = TestCa::new("Seam test CA");
     let server = start(&ca.server_flags("expired", &["localhost"], 2000, 2001));
@@ -248,6 +232,7 @@ fn an_expired_certificate_is_refused_with_tls_ca() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_certificate_for_another_name_is_refused_with_tls_ca() {
     let ca = TestCa::new("Seam test CA");
     let server = start(&ca.server_flags("other-name", &["other.example"], 2020, 2999));
@@ -259,6 +244,7 @@ fn a_certificate_for_another_name_is_refused_with_tls_ca() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_plain_client_on_a_tls_server_is_told_to_add_tls() {
     let server = Server::start_logged(&["--tls", "--token", "secret"]);
     let user = User::new();
@@ -280,6 +266,7 @@ fn a_plain_client_on_a_tls_server_is_told_to_add_tls() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_tls_client_on_a_plain_server_is_told_to_drop_tls() {
     let server = Server::start(&[]);
     let output = User::new().run(&server.addr_arg(), &["ls", "--tls"]);
@@ -287,6 +274,7 @@ fn a_tls_client_on_a_plain_server_is_told_to_drop_tls() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_stalled_handshake_is_closed_by_the_idle_timeout() {
     let server = Server::start(&["--tls", "--idle-timeout", "1"]);
     for start in [&b""[..], &[22, 3, 1][..]] {
@@ -310,6 +298,7 @@ fn a_stalled_handshake_is_closed_by_the_idle_timeout() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn garbage_after_a_handshake_byte_is_refused_and_the_server_goes_on() {
     let server = Server::start(&["--tls"]);
     let mut garbage = vec![22, 3, 1, 0x40, 0x00];
@@ -334,6 +323,7 @@ fn garbage_after_a_handshake_byte_is_refused_and_the_server_goes_on() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_server_that_never_answers_the_handshake_times_out_on_the_client() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
@@ -356,6 +346,7 @@ fn a_server_that_never_answers_the_handshake_times_out_on_the_client() {
 }
 
 #[test]
+#[serial(heavy)]
 fn a_256_mib_file_goes_up_and_comes_back_over_tls() {
     let server = Server::start(&["--tls"]);
     let user = User::new();
@@ -384,6 +375,7 @@ fn a_256_mib_file_goes_up_and_comes_back_over_tls() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn interrupted_transfers_resume_over_tls() {
     let server = Server::start(&["--tls"]);
     let user = User::new();
@@ -426,6 +418,7 @@ fn interrupted_transfers_resume_over_tls() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_tls_upload_cut_by_a_killed_client_leaves_nothing_and_resumes() {
     let server = Server::start(&["--tls"]);
     let user = User::new();
@@ -479,6 +472,7 @@ fn a_tls_upload_cut_by_a_killed_client_leaves_nothing_and_resumes() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_command_works_over_tls_with_a_token() {
     let server = Server::start(&["--tls", "--token", "T0k", "--allow-exec", "echo"]);
     let user = User::new();
@@ -534,6 +528,7 @@ fn every_command_works_over_tls_with_a_token() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_trace_over_tls_records_the_plaintext_frames_and_says_so() {
     let dir = TempDir::new("trace-tls");
     let server_trace = dir.join("server.trace");
@@ -575,6 +570,7 @@ fn a_trace_over_tls_records_the_plaintext_frames_and_says_so() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_listener_off_loopback_needs_tls_and_a_token() {
     let dir = TempDir::new("off-loopback");
     let root = dir.join("root");
@@ -597,6 +593,7 @@ fn a_listener_off_loopback_needs_tls_and_a_token() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_tutorial_dialect_client_refuses_tls_flags() {
     // Tutorial programs cannot speak TLS: asking for both is a command-line error.
     for args in [

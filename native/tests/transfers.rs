@@ -1,44 +1,18 @@
 //! The file service end to end over loopback TCP: the real `seam serve` and the real client
 //! commands, checked by the files and their MD5s.
 
-mod common;
-
 use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{md5_of, write_pattern, RawClient, Server, TempDir};
+use crate::common::{
+    assert_ok, json_lines, md5_of, wait_until, write_pattern, RawClient, Server, TempDir,
+};
 use seam_core::messages::Reply;
 use serde_json::{json, Value};
-
-fn json_lines(output: &std::process::Output) -> Vec<Value> {
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}")))
-        .collect()
-}
-
-fn assert_ok(output: &std::process::Output, what: &str) {
-    assert!(
-        output.status.success(),
-        "{what} failed ({:?}): {}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// Waits (boundedly) until no upload lock or partial writer holds a name any more.
-fn wait_until(deadline: Duration, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(
-            start.elapsed() < deadline,
-            "condition not met within {deadline:?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use serial_test::{parallel, serial};
 
 #[test]
+#[serial(heavy)]
 fn a_256_mib_file_goes_up_and_comes_back_with_the_same_md5() {
     let server = Server::start(&[]);
     let local = TempDir::new("big");
@@ -57,6 +31,7 @@ fn a_256_mib_file_goes_up_and_comes_back_with_the_same_md5() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn several_files_go_up_one_after_another_on_one_connection() {
     let server = Server::start(&[]);
     let local = TempDir::new("several");
@@ -93,6 +68,7 @@ fn several_files_go_up_one_after_another_on_one_connection() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_upload_cut_mid_transfer_resumes_and_verifies_the_whole_file() {
     let server = Server::start(&[]);
     let local = TempDir::new("resume-up");
@@ -119,7 +95,7 @@ fn an_upload_cut_mid_transfer_resumes_and_verifies_the_whole_file() {
     // The server releases the name once it has written what it got.
     let resumed = || server.client(&["put", path.to_str().unwrap(), "--resume", "--json"]);
     let mut output = resumed();
-    wait_until(Duration::from_secs(10), || {
+    wait_until(Duration::from_secs(10), "the name released", || {
         if output.status.success() {
             return true;
         }
@@ -143,6 +119,7 @@ fn an_upload_cut_mid_transfer_resumes_and_verifies_the_whole_file() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_download_cut_mid_transfer_resumes_and_verifies_the_whole_file() {
     let server = Server::start(&[]);
     let total: u64 = 5 << 20;
@@ -167,6 +144,7 @@ fn a_download_cut_mid_transfer_resumes_and_verifies_the_whole_file() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_resumed_download_of_wrong_bytes_fails_the_md5_check_and_writes_nothing() {
     let server = Server::start(&[]);
     write_pattern(&server.root.join("data.bin"), 1 << 20, 5);
@@ -183,6 +161,7 @@ fn a_resumed_download_of_wrong_bytes_fails_the_md5_check_and_writes_nothing() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn two_clients_upload_at_once_and_both_files_arrive_whole() {
     let server = Server::start(&[]);
     let local = TempDir::new("two");
@@ -191,7 +170,7 @@ fn two_clients_upload_at_once_and_both_files_arrive_whole() {
     let md5_a = write_pattern(&a, 40 << 20, 10);
     let md5_b = write_pattern(&b, 40 << 20, 11);
     let spawn = |path: &std::path::Path| {
-        common::seam()
+        crate::common::seam()
             .args([
                 "put",
                 path.to_str().unwrap(),
@@ -210,6 +189,7 @@ fn two_clients_upload_at_once_and_both_files_arrive_whole() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_existing_file_is_refused_without_force_and_replaced_with_it() {
     let server = Server::start(&[]);
     let local = TempDir::new("force");
@@ -231,6 +211,7 @@ fn an_existing_file_is_refused_without_force_and_replaced_with_it() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_local_file_is_not_overwritten_by_a_download_without_force() {
     let server = Server::start(&[]);
     write_pattern(&server.root.join("y.bin"), 100, 1);
@@ -243,6 +224,7 @@ fn a_local_file_is_not_overwritten_by_a_download_without_force() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn put_as_names_the_file_on_the_server_and_rm_deletes_it() {
     let server = Server::start(&[]);
     let local = TempDir::new("as");
@@ -272,6 +254,7 @@ fn put_as_names_the_file_on_the_server_and_rm_deletes_it() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn no_progress_bar_is_drawn_when_stderr_is_not_a_terminal() {
     let server = Server::start(&[]);
     let local = TempDir::new("quiet");
@@ -288,8 +271,9 @@ fn no_progress_bar_is_drawn_when_stderr_is_not_a_terminal() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_connection_refused_gives_exit_code_4() {
-    let output = common::seam()
+    let output = crate::common::seam()
         .args(["ls", "--server", "127.0.0.1:1"])
         .output()
         .unwrap();
@@ -297,12 +281,13 @@ fn a_connection_refused_gives_exit_code_4() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn the_token_is_required_and_accepted() {
     let server = Server::start(&["--token", "s3cret"]);
     let without = server.client(&["ls"]);
     assert_eq!(without.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&without.stderr).contains("unauthorized"));
-    let with = common::seam()
+    let with = crate::common::seam()
         .args(["ls", "--server", &server.addr_arg(), "--token", "s3cret"])
         .output()
         .unwrap();
@@ -310,9 +295,10 @@ fn the_token_is_required_and_accepted() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_non_loopback_address_needs_a_token_or_insecure() {
     let dir = TempDir::new("insecure");
-    let output = common::seam()
+    let output = crate::common::seam()
         .args(["serve", "--listen", "0.0.0.0:0", "--root"])
         .arg(dir.join("root"))
         .output()
@@ -322,6 +308,7 @@ fn a_non_loopback_address_needs_a_token_or_insecure() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn sigterm_stops_the_server_and_a_restart_on_the_same_port_works() {
     let mut server = Server::start(&[]);
     let addr = server.addr;
@@ -337,10 +324,11 @@ fn sigterm_stops_the_server_and_a_restart_on_the_same_port_works() {
     let dir = TempDir::new("restart");
     let again = Server::start_in(dir, server.root.clone(), &addr.to_string(), &[]);
     assert_eq!(again.addr, addr);
-    common::assert_server_still_serves(&again, "restart");
+    crate::common::assert_server_still_serves(&again, "restart");
 }
 
 #[test]
+#[parallel(heavy)]
 fn sigterm_during_an_upload_leaves_nothing_under_the_final_name() {
     let mut server = Server::start(&[]);
     let mut raw = RawClient::connect(server.addr);
@@ -358,6 +346,7 @@ fn sigterm_during_an_upload_leaves_nothing_under_the_final_name() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_client_trace_records_every_chunk_and_replays_into_the_same_frames() {
     let server = Server::start(&[]);
     let local = TempDir::new("trace");
@@ -404,6 +393,7 @@ fn a_client_trace_records_every_chunk_and_replays_into_the_same_frames() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_server_trace_numbers_each_connection() {
     let local = TempDir::new("server-trace");
     let trace = local.join("server.trace");
@@ -431,6 +421,7 @@ fn a_server_trace_numbers_each_connection() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_refused_download_leaves_no_file_behind() {
     let server = Server::start(&[]);
     let local = TempDir::new("refused-get");

@@ -4,21 +4,20 @@
 //! serving (a normal request afterwards proves it). And the start-up rules: tutorial
 //! listeners bind loopback only, and `--insecure` never opens a command dialect.
 
-mod common;
-
 use std::net::SocketAddr;
 
-use common::tutorial::{
-    entries, local_files, run_client, tutorial_head, wait_until, RawTutorial, TutorialServer,
+use crate::common::tutorial::{
+    local_files, run_client, tutorial_head, RawTutorial, TutorialServer, DEADLINE,
 };
-use common::{md5_of, seam, TempDir};
+use crate::common::{entries, md5_of, seam, wait_until, TempDir};
+use serial_test::parallel;
 
 /// A normal upload through the tutorial ftp client lands whole.
 fn assert_ftp_still_serves(server: &TutorialServer, addr: SocketAddr, name: &str) {
     let (local, md5s) = local_files(&[(name, 50_000)]);
     run_client("ftp.py", addr, &[], &format!("put {name}\n"), local.path());
     let path = server.root().join(name);
-    wait_until("the normal upload stored", || path.exists());
+    wait_until(DEADLINE, "the normal upload stored", || path.exists());
     assert_eq!(md5_of(&path), md5s[0]);
 }
 
@@ -36,7 +35,7 @@ fn assert_upload_md5_still_serves(addr: SocketAddr, name: &str) {
 /// No file and no hidden partial file is left in the root, besides `allowed`.
 fn assert_root_holds_only(server: &TutorialServer, allowed: &[&str]) {
     let root = server.root().to_path_buf();
-    wait_until("partial files removed", || {
+    wait_until(DEADLINE, "partial files removed", || {
         entries(&root)
             .iter()
             .all(|name| allowed.contains(&name.as_str()))
@@ -44,6 +43,7 @@ fn assert_root_holds_only(server: &TutorialServer, allowed: &[&str]) {
 }
 
 #[test]
+#[parallel(heavy)]
 fn garbage_on_an_ftp_listener_closes_that_connection_only() {
     let server = TutorialServer::start(&["ftp"], &[]);
     let mut client = RawTutorial::connect(server.addr("ftp"));
@@ -54,6 +54,7 @@ fn garbage_on_an_ftp_listener_closes_that_connection_only() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_huge_filesize_gets_an_error_on_upload_md5_and_nothing_is_stored() {
     let server = TutorialServer::start(&["upload-md5"], &["--max-upload", "1000000"]);
     let mut client = RawTutorial::connect(server.addr("upload-md5"));
@@ -71,6 +72,7 @@ fn a_huge_filesize_gets_an_error_on_upload_md5_and_nothing_is_stored() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_traversal_name_on_ftp_is_skipped_and_the_next_file_on_the_connection_lands() {
     let server = TutorialServer::start(&["ftp"], &[]);
     let mut client = RawTutorial::connect(server.addr("ftp"));
@@ -84,13 +86,14 @@ fn a_traversal_name_on_ftp_is_skipped_and_the_next_file_on_the_connection_lands(
     client.send(b"good");
     drop(client);
     let good = server.root().join("good.txt");
-    wait_until("the next file stored", || good.exists());
+    wait_until(DEADLINE, "the next file stored", || good.exists());
     assert_eq!(std::fs::read(good).unwrap(), b"good");
     assert!(!server.root().parent().unwrap().join("escaped.txt").exists());
     assert_root_holds_only(&server, &["good.txt"]);
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_traversal_name_on_upload_md5_is_answered_with_an_error_instead_of_200() {
     let server = TutorialServer::start(&["upload-md5"], &[]);
     let mut client = RawTutorial::connect(server.addr("upload-md5"));
@@ -120,6 +123,7 @@ fn a_traversal_name_on_upload_md5_is_answered_with_an_error_instead_of_200() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_client_that_vanishes_mid_body_leaves_nothing_behind() {
     let server = TutorialServer::start(&["ftp", "movie", "upload-md5"], &[]);
     for (dialect, head) in [
@@ -153,6 +157,7 @@ fn a_client_that_vanishes_mid_body_leaves_nothing_behind() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_bad_md5_text_gets_10000_and_a_close() {
     let server = TutorialServer::start(&["upload-md5"], &[]);
     let mut client = RawTutorial::connect(server.addr("upload-md5"));
@@ -174,6 +179,7 @@ fn struct_reply(client: &mut RawTutorial) -> String {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_command_not_allowed_is_refused_inside_the_reply_and_the_connection_goes_on() {
     let server = TutorialServer::start(&["cmd-struct"], &["--allow-exec", "echo"]);
     let mut client = RawTutorial::connect(server.addr("cmd-struct"));
@@ -200,6 +206,7 @@ fn a_command_not_allowed_is_refused_inside_the_reply_and_the_connection_goes_on(
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_command_that_fails_reports_its_status_after_its_output() {
     let server = TutorialServer::start(&["cmd-struct"], &["--allow-exec", "ls"]);
     let mut client = RawTutorial::connect(server.addr("cmd-struct"));
@@ -213,6 +220,7 @@ fn a_command_that_fails_reports_its_status_after_its_output() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_command_longer_than_the_limit_is_refused_and_closed() {
     let server = TutorialServer::start(&["cmd-struct"], &["--allow-exec", "echo"]);
     let mut client = RawTutorial::connect(server.addr("cmd-struct"));
@@ -226,6 +234,7 @@ fn a_command_longer_than_the_limit_is_refused_and_closed() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn cmd_ready_closes_when_recv_ready_is_not_sent() {
     let server = TutorialServer::start(&["cmd-ready"], &["--allow-exec", "echo"]);
     let mut client = RawTutorial::connect(server.addr("cmd-ready"));
@@ -241,6 +250,7 @@ fn cmd_ready_closes_when_recv_ready_is_not_sent() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_command_past_the_time_limit_is_killed_and_reported() {
     let server = TutorialServer::start(
         &["cmd"],
@@ -275,12 +285,14 @@ fn start_up_error(flags: &[&str]) -> String {
 }
 
 #[test]
+#[parallel(heavy)]
 fn refuses_a_non_loopback_tutorial_listener_at_start_up() {
     let error = start_up_error(&["--tutorial", "ftp=0.0.0.0:0"]);
     assert!(error.contains("loopback addresses only"), "{error}");
 }
 
 #[test]
+#[parallel(heavy)]
 fn insecure_does_not_open_a_command_dialect_to_other_addresses() {
     let error = start_up_error(&[
         "--insecure",
@@ -293,23 +305,26 @@ fn insecure_does_not_open_a_command_dialect_to_other_addresses() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn refuses_a_command_dialect_without_allow_exec_at_start_up() {
     let error = start_up_error(&["--tutorial", "cmd-ready=127.0.0.1:0"]);
     assert!(error.contains("--allow-exec"), "{error}");
 }
 
 #[test]
+#[parallel(heavy)]
 fn refuses_an_unknown_dialect_at_start_up() {
     let error = start_up_error(&["--tutorial", "ftps=127.0.0.1:0"]);
     assert!(error.contains("unknown dialect"), "{error}");
 }
 
 #[test]
+#[parallel(heavy)]
 fn udp_upper_answers_empty_huge_and_binary_datagrams_never_larger_and_keeps_serving() {
     let server = TutorialServer::start(&["udp-upper"], &[]);
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     socket
-        .set_read_timeout(Some(common::tutorial::DEADLINE))
+        .set_read_timeout(Some(crate::common::tutorial::DEADLINE))
         .unwrap();
     socket.connect(server.addr("udp-upper")).unwrap();
     let mut buf = vec![0u8; 70_000];

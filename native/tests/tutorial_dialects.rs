@@ -2,14 +2,14 @@
 //! dialect, written as the tutorials teach (`tests/tutorials/clients/`): files land whole,
 //! replies are right, and an FTP upload is then seen by `seam ls` and `seam get`.
 
-mod common;
-
-use common::tutorial::{
-    entries, local_files, run_client, tutorial_head, wait_until, RawTutorial, TutorialServer,
+use crate::common::tutorial::{
+    local_files, run_client, tutorial_head, RawTutorial, TutorialServer, DEADLINE,
 };
-use common::{md5_of, TempDir};
+use crate::common::{entries, md5_of, wait_until, TempDir};
+use serial_test::parallel;
 
 #[test]
+#[parallel(heavy)]
 fn the_issue_example_starts_and_an_ftp_upload_is_seen_by_seam_ls_and_get() {
     let server = TutorialServer::start(&["ftp", "cmd", "udp-upper"], &["--allow-exec", "ls"]);
     let (local, md5s) = local_files(&[("report.pdf", 1_500_000), ("notes.txt", 10)]);
@@ -21,7 +21,7 @@ fn the_issue_example_starts_and_an_ftp_upload_is_seen_by_seam_ls_and_get() {
         local.path(),
     );
     let root = server.root().to_path_buf();
-    wait_until("both files stored", || {
+    wait_until(DEADLINE, "both files stored", || {
         root.join("report.pdf").exists() && root.join("notes.txt").exists()
     });
     assert_eq!(entries(&root), ["notes.txt", "report.pdf"]);
@@ -47,6 +47,7 @@ fn the_issue_example_starts_and_an_ftp_upload_is_seen_by_seam_ls_and_get() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn movie_client_uploads_the_chosen_files_whole() {
     let server = TutorialServer::start(&["movie"], &[]);
     let (local, md5s) = local_files(&[("a.mp4", 2_000_000), ("b 电影.mkv", 4097)]);
@@ -58,7 +59,7 @@ fn movie_client_uploads_the_chosen_files_whole() {
         local.path(),
     );
     let root = server.root().to_path_buf();
-    wait_until("both movies stored", || {
+    wait_until(DEADLINE, "both movies stored", || {
         root.join("a.mp4").exists() && root.join("b 电影.mkv").exists()
     });
     assert_eq!(entries(&root), ["a.mp4", "b 电影.mkv"]);
@@ -67,6 +68,7 @@ fn movie_client_uploads_the_chosen_files_whole() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn upload_md5_client_hears_200_then_100_and_the_files_are_stored() {
     let server = TutorialServer::start(&["upload-md5"], &[]);
     let (local, md5s) = local_files(&[("one.bin", 700_000), ("two.bin", 0)]);
@@ -83,6 +85,7 @@ fn upload_md5_client_hears_200_then_100_and_the_files_are_stored() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn upload_md5_mismatch_answers_10000_stores_nothing_and_the_connection_goes_on() {
     let server = TutorialServer::start(&["upload-md5"], &[]);
     let mut client = RawTutorial::connect(server.addr("upload-md5"));
@@ -124,6 +127,7 @@ fn assert_command_output(out: &str) {
 }
 
 #[test]
+#[parallel(heavy)]
 fn cmd_client_prints_the_output_of_allowed_commands_and_the_refusal_of_others() {
     let server = command_server("cmd");
     let out = run_client("cmd.py", server.addr("cmd"), &[], COMMANDS, server.root());
@@ -132,6 +136,7 @@ fn cmd_client_prints_the_output_of_allowed_commands_and_the_refusal_of_others() 
 }
 
 #[test]
+#[parallel(heavy)]
 fn cmd_len_client_reads_the_filename_len_header() {
     let server = command_server("cmd-len");
     let out = run_client(
@@ -146,6 +151,7 @@ fn cmd_len_client_reads_the_filename_len_header() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn cmd_struct_client_reads_the_bare_length() {
     let server = command_server("cmd-struct");
     let out = run_client(
@@ -160,6 +166,7 @@ fn cmd_struct_client_reads_the_bare_length() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn cmd_ready_client_gets_the_output_after_recv_ready() {
     let server = command_server("cmd-ready");
     let out = run_client(
@@ -173,6 +180,7 @@ fn cmd_ready_client_gets_the_output_after_recv_ready() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_command_is_split_into_words_and_never_given_to_a_shell() {
     let server = command_server("cmd");
     let out = run_client(
@@ -186,6 +194,7 @@ fn a_command_is_split_into_words_and_never_given_to_a_shell() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn echo_client_gets_its_bytes_back() {
     let server = TutorialServer::start(&["echo"], &[]);
     let dir = TempDir::new("echo");
@@ -201,6 +210,7 @@ fn echo_client_gets_its_bytes_back() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn echo_upper_client_gets_its_bytes_upper_cased() {
     let server = TutorialServer::start(&["echo-upper"], &[]);
     let dir = TempDir::new("echo-upper");
@@ -216,6 +226,7 @@ fn echo_upper_client_gets_its_bytes_upper_cased() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn udp_upper_client_gets_each_datagram_upper_cased() {
     let server = TutorialServer::start(&["udp-upper"], &[]);
     let dir = TempDir::new("udp-upper");
@@ -231,6 +242,7 @@ fn udp_upper_client_gets_each_datagram_upper_cased() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn tutorial_connections_are_traced_with_the_main_server() {
     let dir = TempDir::new("tutorial-trace");
     let trace = dir.join("trace.jsonl");
@@ -238,7 +250,7 @@ fn tutorial_connections_are_traced_with_the_main_server() {
     let mut client = RawTutorial::connect(server.addr("echo-upper"));
     client.send(b"abc");
     assert_eq!(client.read_exact(3), b"ABC");
-    wait_until("both directions traced", || {
+    wait_until(DEADLINE, "both directions traced", || {
         let text = std::fs::read_to_string(&trace).unwrap_or_default();
         text.lines().count() >= 2
     });
@@ -254,9 +266,10 @@ fn echo_once(addr: std::net::SocketAddr) -> Option<Vec<u8>> {
 }
 
 #[test]
+#[parallel(heavy)]
 fn tutorial_listeners_share_the_main_servers_connection_limit() {
     let server = TutorialServer::start(&["echo"], &["--max-conns", "1"]);
-    let mut held = common::RawClient::connect(server.server.addr);
+    let mut held = crate::common::RawClient::connect(server.server.addr);
     held.send_frame(&serde_json::json!({"op": "list"}), b"");
     assert!(held.read_reply().is_some(), "the main connection is served");
     assert_eq!(
@@ -265,19 +278,20 @@ fn tutorial_listeners_share_the_main_servers_connection_limit() {
         "over the limit: closed at once"
     );
     drop(held);
-    wait_until("the slot is free again", || {
+    wait_until(DEADLINE, "the slot is free again", || {
         echo_once(server.addr("echo")).as_deref() == Some(b"hi")
     });
 }
 
 #[test]
+#[parallel(heavy)]
 fn sigterm_stops_the_tutorial_listeners_and_closes_their_idle_clients() {
     let mut server = TutorialServer::start(&["echo", "ftp"], &[]);
     let mut idle = RawTutorial::connect(server.addr("echo"));
     idle.send(b"x");
     assert_eq!(idle.read_exact(1), b"x");
-    common::unsafe_free_kill(server.server.child.id(), "TERM");
-    wait_until("the server exits", || {
+    crate::common::unsafe_free_kill(server.server.child.id(), "TERM");
+    wait_until(DEADLINE, "the server exits", || {
         server.server.child.try_wait().unwrap().is_some()
     });
     assert_eq!(idle.read_to_close(), b"");

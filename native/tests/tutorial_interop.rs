@@ -3,13 +3,12 @@
 //! "filesize"}` or `{"filename", "size"}` headers and the raw file bytes, several files on
 //! one connection, and closes without reading a reply. Every file must land whole.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{md5_of, write_pattern, Server, TempDir};
+use crate::common::{entries, md5_of, write_pattern, Server, TempDir};
+use serial_test::parallel;
 
 /// How long a run of the Python client and the server's commits may take at most.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -87,18 +86,6 @@ fn wait_for_files(root: &Path, names: &[&str], deadline: Instant) {
     }
 }
 
-/// Every entry of a folder, hidden ones included (but MD5 records), sorted.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        // The MD5 records kept beside stored files.
-        .filter(|name| !name.ends_with(".seam-md5"))
-        .collect();
-    names.sort();
-    names
-}
-
 /// Checks each file arrived whole under its name and nothing else is in the root.
 fn assert_stored(root: &Path, files: &[(String, PathBuf, String)]) {
     for (name, _, md5) in files {
@@ -114,6 +101,7 @@ fn assert_stored(root: &Path, files: &[(String, PathBuf, String)]) {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_tutorial_python_client_uploads_several_files_on_one_connection_without_reading_replies() {
     let server = Server::start(&[]);
     let local = TempDir::new("tutorial-files");
@@ -138,6 +126,7 @@ fn a_tutorial_python_client_uploads_several_files_on_one_connection_without_read
 }
 
 #[test]
+#[parallel(heavy)]
 fn two_tutorial_python_clients_at_once_both_land_every_file() {
     let server = Server::start(&[]);
     let local = TempDir::new("tutorial-pair");

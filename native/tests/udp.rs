@@ -3,15 +3,14 @@
 //! receiver's buffer is cut short, which Seam reports instead of returning half a message.
 //! And what they do not: a reply is never larger than its request (no amplification).
 
-mod common;
-
 use std::net::UdpSocket;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{seam, Server};
+use crate::common::{seam, stderr, Server};
 use seam_core::{decode_datagram, DecodeError, Encoder, Framing};
 use serde_json::json;
+use serial_test::parallel;
 
 fn udp_send(to: &str, extra: &[&str]) -> Output {
     seam()
@@ -21,10 +20,6 @@ fn udp_send(to: &str, extra: &[&str]) -> Output {
         .env_remove("SEAM_SERVER")
         .output()
         .expect("seam runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn echo_datagram(body: &[u8]) -> Vec<u8> {
@@ -40,6 +35,7 @@ fn socket_to(server: &Server) -> UdpSocket {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_message_comes_back_in_one_datagram() {
     let server = Server::start(&["--udp"]);
     let output = udp_send(&server.addr_arg(), &["hello over udp"]);
@@ -51,6 +47,7 @@ fn a_message_comes_back_in_one_datagram() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_reply_larger_than_the_receive_buffer_is_reported_as_truncated() {
     let server = Server::start(&["--udp"]);
     let output = udp_send(
@@ -82,6 +79,7 @@ fn a_reply_larger_than_the_receive_buffer_is_reported_as_truncated() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_unanswered_datagram_is_reported_as_lost() {
     // A socket that receives and never answers: every datagram sent to it is "lost".
     let black_hole = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -103,6 +101,7 @@ fn an_unanswered_datagram_is_reported_as_lost() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_closed_port_is_reported_as_such() {
     let port = UdpSocket::bind("127.0.0.1:0")
         .unwrap()
@@ -119,6 +118,7 @@ fn a_closed_port_is_reported_as_such() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn without_udp_the_server_does_not_answer_datagrams() {
     let server = Server::start(&[]);
     let output = udp_send(&server.addr_arg(), &["hello?", "--timeout", "0.5"]);
@@ -126,6 +126,7 @@ fn without_udp_the_server_does_not_answer_datagrams() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn datagram_boundaries_are_kept() {
     let server = Server::start(&["--udp"]);
     let socket = socket_to(&server);
@@ -158,6 +159,7 @@ fn datagram_boundaries_are_kept() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn datagrams_can_be_lost() {
     let server = Server::start(&["--udp"]);
     let socket = socket_to(&server);
@@ -185,6 +187,7 @@ fn datagrams_can_be_lost() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn no_reply_is_ever_larger_than_its_request() {
     let server = Server::start(&["--udp"]);
     let socket = socket_to(&server);

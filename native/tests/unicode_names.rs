@@ -1,11 +1,10 @@
 //! File names over the wire: one name means one file (composed and decomposed spellings
 //! are one name), and names that would disguise themselves are refused.
 
-mod common;
-
-use common::{error_code, RawClient, Server, TempDir};
+use crate::common::{error_code, RawClient, Server, TempDir};
 use seam_core::messages::Reply;
 use serde_json::json;
+use serial_test::parallel;
 
 /// Uploads `body` as `name` on a raw connection; the final reply.
 fn raw_put(client: &mut RawClient, name: &str, body: &[u8]) -> Option<Reply> {
@@ -24,6 +23,7 @@ fn raw_put(client: &mut RawClient, name: &str, body: &[u8]) -> Option<Reply> {
 }
 
 #[test]
+#[parallel(heavy)]
 fn composed_and_decomposed_spellings_of_a_name_are_one_file() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);
@@ -55,6 +55,7 @@ fn composed_and_decomposed_spellings_of_a_name_are_one_file() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn disguising_names_are_refused() {
     let server = Server::start(&[]);
     let mut client = RawClient::connect(server.addr);

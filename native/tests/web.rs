@@ -1,12 +1,11 @@
 //! `seam serve --web`: the page's folder over HTTP, and nothing outside it.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::{Server, TempDir};
+use crate::common::{Server, TempDir};
+use serial_test::parallel;
 
 /// A response as read off the wire: the head's text and the body's bytes.
 struct Response {
@@ -90,6 +89,7 @@ fn page_server() -> (Server, String, TempDir) {
 }
 
 #[test]
+#[parallel(heavy)]
 fn the_page_is_served_with_its_wasm_as_application_wasm() {
     let (_server, addr, _page) = page_server();
     let index = get(&addr, "/", &[]);
@@ -102,6 +102,7 @@ fn the_page_is_served_with_its_wasm_as_application_wasm() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn html_scripts_and_styles_get_their_mime_types() {
     let (_server, addr, _page) = page_server();
     for (target, mime) in [
@@ -116,6 +117,7 @@ fn html_scripts_and_styles_get_their_mime_types() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_matching_if_none_match_gets_304_without_a_body() {
     let (_server, addr, _page) = page_server();
     let first = get(&addr, "/app.js", &[]);
@@ -128,6 +130,7 @@ fn a_matching_if_none_match_gets_304_without_a_body() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_range_request_gets_206_with_those_bytes() {
     let (_server, addr, _page) = page_server();
     let response = get(&addr, "/app.js", &["Range: bytes=7-11"]);
@@ -140,6 +143,7 @@ fn a_range_request_gets_206_with_those_bytes() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn accept_encoding_br_gets_the_brotli_file_with_content_encoding_br() {
     let (_server, addr, _page) = page_server();
     let response = get(&addr, "/", &["Accept-Encoding: gzip, br"]);
@@ -159,6 +163,7 @@ fn accept_encoding_br_gets_the_brotli_file_with_content_encoding_br() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn every_response_carries_the_security_headers() {
     let (_server, addr, _page) = page_server();
     for target in ["/", "/pkg/seam_wasm_bg.wasm", "/missing.js", "/.secret"] {
@@ -182,6 +187,7 @@ fn every_response_carries_the_security_headers() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn nothing_outside_the_page_folder_or_hidden_is_served() {
     let (_server, addr, _page) = page_server();
     for target in [
@@ -201,6 +207,7 @@ fn nothing_outside_the_page_folder_or_hidden_is_served() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn only_get_and_head_are_answered() {
     let (_server, addr, _page) = page_server();
     let head = request(&addr, "HEAD", "/app.js", &[]);
@@ -211,6 +218,7 @@ fn only_get_and_head_are_answered() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_stalled_client_neither_holds_the_server_nor_its_connection_for_long() {
     let (_server, addr, _page) = page_server();
     let mut stalled = TcpStream::connect(&addr).unwrap();

@@ -1,6 +1,5 @@
 //! What the integration tests share: a `seam serve` child on a free port, the `seam`
 //! client, temporary folders, and a raw framed client for sending arbitrary bytes.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,8 +10,11 @@ use std::time::{Duration, Instant};
 use seam_core::messages::Reply;
 use seam_core::{Decoder, Encoder, Event, Framing, Header};
 
+mod output;
 pub mod python_server;
 pub mod tutorial;
+
+pub use output::{assert_ok, json_line, json_lines, stderr, stdout};
 
 /// The `seam` binary under test.
 pub fn seam() -> Command {
@@ -397,6 +399,27 @@ pub fn process_gone(pid: u32) -> bool {
             .and_then(|rest| rest.split_whitespace().next())
             .is_some_and(|state| state == "Z" || state == "X"),
     }
+}
+
+/// Waits (boundedly) until `ready` holds; panics naming `what` after `limit`.
+pub fn wait_until(limit: Duration, what: &str, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Every entry of a folder, hidden ones included (but the MD5 records kept beside stored
+/// files), sorted.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.ends_with(".seam-md5"))
+        .collect();
+    names.sort();
+    names
 }
 
 /// Waits until the process is gone; panics after `within`.

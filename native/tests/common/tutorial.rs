@@ -109,30 +109,6 @@ pub fn run_client(
     }
 }
 
-/// Waits (boundedly) until `condition` holds.
-pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !condition() {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Every entry of a folder, hidden ones included (but the MD5 records kept beside stored
-/// files), sorted.
-pub fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-                .filter(|name| !name.ends_with(".seam-md5"))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
 /// `struct.pack('i', len(h)) + h` for a JSON text `h`, as the tutorials frame a header.
 pub fn tutorial_head(json: &str) -> Vec<u8> {
     let mut out = (json.len() as i32).to_le_bytes().to_vec();
