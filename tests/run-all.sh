@@ -33,6 +33,7 @@ cargo test --workspace --all-features
 step "seam-core and seam-capture build for wasm32-unknown-unknown unchanged"
 cargo build -p seam-core --target wasm32-unknown-unknown --release
 cargo build -p seam-capture --target wasm32-unknown-unknown --release
+cargo build -p seam-page-model --target wasm32-unknown-unknown --release
 
 step "the browser page: vectors in wasm, import guard, end to end in Chromium (web/test.sh)"
 bash web/test.sh

@@ -47,7 +47,7 @@ if [ -z "${SEAM_BIN:-}" ]; then
 fi
 
 step "native decode throughput on the page's sample stream"
-native=$(cargo run --quiet --release -p seam-wasm --example native_throughput)
+native=$(cargo run --quiet --release -p seam-page-model --example native_throughput)
 echo "$native"
 SEAM_NATIVE_MBPS=$(sed -E 's/.*"mb_per_s":([0-9.]+).*/\1/' <<<"$native")
 export SEAM_NATIVE_MBPS

@@ -66,11 +66,7 @@ mod error;
 mod event;
 mod framing;
 pub mod messages;
-mod naive;
 pub mod names;
-mod replay;
-mod sample;
-mod scenario;
 mod trace;
 #[cfg(feature = "vectors")]
 pub mod vectors;
@@ -86,20 +82,8 @@ pub use framing::{
     BodyLenError, ByteOrder, Framing, DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_HEADER_LEN, PREFIX_LEN,
     TUTORIAL_SIZE_FIELDS,
 };
-pub use naive::{naive_reads, NaiveRead, NaiveVerdict};
-pub use trace::{parse_trace, trace_line, Direction, TraceChunk, TraceError};
-
-/// A stream decoded chunk by chunk and recorded, to show any step (the page's time line).
-pub use replay::{
-    trace_streams, EventKind, Replay, ReplayEvent, ReplayMessage, Role, StepState, TooManyChunks,
-    TraceStream, MAX_REPLAY_CHUNKS,
-};
-/// A deterministic sample stream of many frames and the loop its throughput is measured with.
-pub use sample::{decode_tally, sample_stream, SampleStream, Tally};
-/// A sender's `send()` calls as header text and body, encoded; presets; whole scenarios.
-pub use scenario::{
-    encode_sends, lengths_between_cuts, preset, BuiltScenario, EncodedSend, Scenario, SendError,
-    SendMode, SendSpec, PRESETS,
+pub use trace::{
+    parse_trace, trace_line, trace_streams, Direction, TraceChunk, TraceError, TraceStream,
 };
 
 /// A parsed frame header: always a JSON object.

@@ -136,3 +136,46 @@ pub fn parse_trace(text: &str) -> Result<Vec<TraceChunk>, TraceError> {
     }
     Ok(chunks)
 }
+
+/// One connection's chunks in one direction, from a trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceStream {
+    /// The connection.
+    pub conn: u64,
+    /// The direction.
+    pub dir: Direction,
+    /// The bytes, all chunks one after the other.
+    pub bytes: Vec<u8>,
+    /// The length of each chunk, as the socket returned or took it.
+    pub chunk_lengths: Vec<usize>,
+    /// When each chunk was traced, in seconds since the trace began.
+    pub times: Vec<f64>,
+}
+
+/// Groups a trace's chunks into one stream per connection and direction, ordered by
+/// connection, reads (`in`) before writes (`out`).
+pub fn trace_streams(chunks: &[TraceChunk]) -> Vec<TraceStream> {
+    // Kept sorted as streams appear (a sort at the end would add a sort's code to wasm builds).
+    let mut streams: Vec<TraceStream> = Vec::new();
+    for chunk in chunks {
+        let key = (chunk.conn, chunk.dir);
+        let index = streams.partition_point(|s| (s.conn, s.dir) < key);
+        if streams.get(index).is_none_or(|s| (s.conn, s.dir) != key) {
+            streams.insert(
+                index,
+                TraceStream {
+                    conn: chunk.conn,
+                    dir: chunk.dir,
+                    bytes: Vec::new(),
+                    chunk_lengths: Vec::new(),
+                    times: Vec::new(),
+                },
+            );
+        }
+        let stream = &mut streams[index];
+        stream.bytes.extend_from_slice(&chunk.bytes);
+        stream.chunk_lengths.push(chunk.bytes.len());
+        stream.times.push(chunk.t);
+    }
+    streams
+}

@@ -1,6 +1,6 @@
 //! The trace format: JSON lines of base64 chunks, written and read back.
 
-use seam_core::{parse_trace, trace_line, Direction, TraceError};
+use seam_core::{parse_trace, trace_line, trace_streams, Direction, TraceError};
 
 #[test]
 fn a_written_trace_reads_back_chunk_for_chunk() {
@@ -116,4 +116,24 @@ fn any_bytes_read_back_from_their_trace_line() {
         let chunks = parse_trace(&line).expect("a written line reads back");
         assert_eq!(chunks[0].bytes, &bytes[len..len * 3], "{len} bytes");
     }
+}
+
+#[test]
+fn a_trace_splits_into_one_stream_per_connection_and_direction() {
+    let text = [
+        trace_line(1, Direction::Out, 0.5, 0, b"ab"),
+        trace_line(1, Direction::In, 0.6, 0, b"x"),
+        trace_line(0, Direction::In, 0.7, 0, b"q"),
+        trace_line(1, Direction::Out, 0.8, 2, b"cde"),
+    ]
+    .concat();
+    let streams = trace_streams(&parse_trace(&text).unwrap());
+    let keys: Vec<_> = streams.iter().map(|s| (s.conn, s.dir)).collect();
+    assert_eq!(
+        keys,
+        [(0, Direction::In), (1, Direction::In), (1, Direction::Out)]
+    );
+    assert_eq!(streams[2].bytes, b"abcde");
+    assert_eq!(streams[2].chunk_lengths, vec![2, 3]);
+    assert_eq!(streams[2].times, vec![0.5, 0.8]);
 }

@@ -6,7 +6,8 @@
 //! deserializers would bring serde's float formatting and error machinery into the module,
 //! several times this file's weight.
 
-use seam_core::{ByteOrder, Framing, Scenario, SendMode, SendSpec};
+use seam_core::{ByteOrder, Framing};
+use seam_page_model::{Scenario, SendMode, SendSpec};
 use serde_json::{Map, Value};
 use wasm_bindgen::JsValue;
 

@@ -13,7 +13,8 @@
 #![forbid(unsafe_code)]
 
 use js_sys::{Array, Reflect, Uint8Array};
-use seam_core::{naive_reads, parse_trace, Cut, EncodedSend, Encoder, Framing, PREFIX_LEN};
+use seam_core::{parse_trace, Cut, Encoder, Framing, PREFIX_LEN};
+use seam_page_model::{naive_reads, EncodedSend};
 use wasm_bindgen::prelude::*;
 
 mod capture;
@@ -66,7 +67,7 @@ pub fn encode(header: JsValue, body: &[u8], options: JsValue) -> Result<JsValue,
 #[wasm_bindgen(js_name = encodeSends)]
 pub fn encode_sends(sends: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let sends = input::sends(&sends).map_err(error)?;
-    Ok(sends_view(&seam_core::encode_sends(
+    Ok(sends_view(&seam_page_model::encode_sends(
         &framing(&options)?,
         &sends,
     )))
@@ -75,7 +76,7 @@ pub fn encode_sends(sends: JsValue, options: JsValue) -> Result<JsValue, JsValue
 /// The sends of a named preset (`{header, body, mode, describes}` each), or `null`.
 #[wasm_bindgen]
 pub fn preset(name: &str) -> JsValue {
-    Json::new().value(&seam_core::preset(name)).to_js()
+    Json::new().value(&seam_page_model::preset(name)).to_js()
 }
 
 /// The presets: `[[name, description], ...]`.
@@ -83,7 +84,7 @@ pub fn preset(name: &str) -> JsValue {
 pub fn presets() -> JsValue {
     let mut json = Json::new();
     json.list();
-    for (name, description) in seam_core::PRESETS {
+    for (name, description) in seam_page_model::PRESETS {
         json.list().str(name).str(description).end_list();
     }
     json.end_list().to_js()

@@ -1,9 +1,10 @@
-//! Timelines for JavaScript: a stream cut into chunks and decoded once by core's `Replay`,
-//! shown at any step; and traces, whose streams become timelines.
+//! Timelines for JavaScript: a stream cut into chunks and decoded once by the page model's
+//! `Replay`, shown at any step; and traces, whose streams become timelines.
 
-use seam_core::{
-    decode_tally, naive_reads, parse_trace, sample_stream, trace_streams, Cut, EncodedSend,
-    EventKind, Framing, NaiveRead, NaiveVerdict, Replay, SendError, TraceStream,
+use seam_core::{parse_trace, trace_streams, Cut, Framing, TraceStream};
+use seam_page_model::{
+    decode_tally, naive_reads, sample_stream, EncodedSend, EventKind, NaiveRead, NaiveVerdict,
+    Replay, SendError,
 };
 use serde_json::Value;
 use wasm_bindgen::prelude::*;

@@ -4,7 +4,8 @@
 use std::fmt::Display;
 
 use js_sys::{Array, Error, Reflect, Uint8Array};
-use seam_core::{DecodeError, EncodedSend, NaiveRead, SendError, Waiting};
+use seam_core::{DecodeError, Waiting};
+use seam_page_model::{EncodedSend, NaiveRead, SendError};
 use wasm_bindgen::JsValue;
 
 use crate::json::Json;

@@ -1,14 +1,15 @@
-//! The native side of the page's throughput figure: decodes core's sample stream (the same
+//! The native side of the page's throughput figure: decodes the sample stream (the same
 //! bytes the page's "large stream" builds) with the same loop (`decode_tally`, 64 KiB reads)
 //! and prints the best of several runs as one JSON line.
 //!
 //! ```sh
-//! cargo run --release -p seam-wasm --example native_throughput -- [FRAMES] [BYTES] [RUNS]
+//! cargo run --release -p seam-page-model --example native_throughput -- [FRAMES] [BYTES] [RUNS]
 //! ```
 
 use std::time::Instant;
 
-use seam_core::{decode_tally, sample_stream, Framing};
+use seam_core::Framing;
+use seam_page_model::{decode_tally, sample_stream};
 
 fn main() {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());

@@ -7,7 +7,8 @@
 //! has its say).
 //!
 //! ```
-//! use seam_core::{Framing, Replay, Role};
+//! use seam_core::Framing;
+//! use seam_page_model::{Replay, Role};
 //!
 //! // {"op":"echo","size":5} + hello, arriving as 2 chunks of 20 and 11 bytes.
 //! let mut frame = vec![22, 0, 0, 0];
@@ -25,12 +26,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::decoder::{Decoder, Waiting};
-use crate::error::{DecodeError, Part};
-use crate::event::{Event, Span};
-use crate::framing::Framing;
-use crate::trace::{Direction, TraceChunk};
-use crate::Header;
+use seam_core::{DecodeError, Decoder, Event, Framing, Header, Part, Span, Waiting};
 
 /// The most chunks a replay holds (about 40 bytes each, plus the events).
 pub const MAX_REPLAY_CHUNKS: usize = 1 << 20;
@@ -64,7 +60,7 @@ impl From<Part> for Role {
     }
 }
 
-/// The kind of a [`ReplayEvent`], as in [`crate::EventRecord`].
+/// The kind of a [`ReplayEvent`], as in [`seam_core::EventRecord`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -450,53 +446,9 @@ impl Replay {
     }
 }
 
-/// One connection's chunks in one direction, from a trace.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TraceStream {
-    /// The connection.
-    pub conn: u64,
-    /// The direction.
-    pub dir: Direction,
-    /// The bytes, all chunks one after the other.
-    pub bytes: Vec<u8>,
-    /// The length of each chunk, as the socket returned or took it.
-    pub chunk_lengths: Vec<usize>,
-    /// When each chunk was traced, in seconds since the trace began.
-    pub times: Vec<f64>,
-}
-
-/// Groups a trace's chunks into one stream per connection and direction, ordered by
-/// connection, reads (`in`) before writes (`out`).
-pub fn trace_streams(chunks: &[TraceChunk]) -> Vec<TraceStream> {
-    // Kept sorted as streams appear (a sort at the end would add a sort's code to wasm builds).
-    let mut streams: Vec<TraceStream> = Vec::new();
-    for chunk in chunks {
-        let key = (chunk.conn, chunk.dir);
-        let index = streams.partition_point(|s| (s.conn, s.dir) < key);
-        if streams.get(index).is_none_or(|s| (s.conn, s.dir) != key) {
-            streams.insert(
-                index,
-                TraceStream {
-                    conn: chunk.conn,
-                    dir: chunk.dir,
-                    bytes: Vec::new(),
-                    chunk_lengths: Vec::new(),
-                    times: Vec::new(),
-                },
-            );
-        }
-        let stream = &mut streams[index];
-        stream.bytes.extend_from_slice(&chunk.bytes);
-        stream.chunk_lengths.push(chunk.bytes.len());
-        stream.times.push(chunk.t);
-    }
-    streams
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{parse_trace, trace_line};
 
     fn echo() -> Vec<u8> {
         let mut frame = vec![22, 0, 0, 0];
@@ -594,25 +546,5 @@ mod tests {
         let many = vec![1; MAX_REPLAY_CHUNKS + 1];
         let big = vec![0u8; MAX_REPLAY_CHUNKS + 1];
         assert!(Replay::new(Framing::default(), big, &many).is_err());
-    }
-
-    #[test]
-    fn traces_split_into_streams() {
-        let text = [
-            trace_line(1, Direction::Out, 0.5, 0, b"ab"),
-            trace_line(1, Direction::In, 0.6, 0, b"x"),
-            trace_line(0, Direction::In, 0.7, 0, b"q"),
-            trace_line(1, Direction::Out, 0.8, 2, b"cde"),
-        ]
-        .concat();
-        let streams = trace_streams(&parse_trace(&text).unwrap());
-        let keys: Vec<_> = streams.iter().map(|s| (s.conn, s.dir)).collect();
-        assert_eq!(
-            keys,
-            [(0, Direction::In), (1, Direction::In), (1, Direction::Out)]
-        );
-        assert_eq!(streams[2].bytes, b"abcde");
-        assert_eq!(streams[2].chunk_lengths, vec![2, 3]);
-        assert_eq!(streams[2].times, vec![0.5, 0.8]);
     }
 }

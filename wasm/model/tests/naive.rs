@@ -1,6 +1,7 @@
 //! The naive receiver's verdicts: one chunk taken for one message.
 
-use seam_core::{naive_reads, NaiveVerdict, Span};
+use seam_core::Span;
+use seam_page_model::{naive_reads, NaiveVerdict};
 
 fn verdicts(messages: &[usize], chunks: &[usize]) -> Vec<NaiveVerdict> {
     naive_reads(messages, chunks)

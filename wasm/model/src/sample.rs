@@ -1,10 +1,7 @@
 //! A large sample stream and a plain decoding loop over it, so that the browser page (wasm)
 //! and the native measurement decode the very same bytes the very same way.
 
-use crate::decoder::Decoder;
-use crate::error::DecodeError;
-use crate::event::Event;
-use crate::framing::{Framing, PREFIX_LEN};
+use seam_core::{DecodeError, Decoder, Event, Framing, PREFIX_LEN};
 
 /// A stream of many small frames, made by [`sample_stream`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,8 @@
 //! [`SendMode::Unframed`] bare bytes with no prefix, as the tutorials send an MD5 after a file.
 //!
 //! ```
-//! use seam_core::{encode_sends, Framing, SendSpec};
+//! use seam_core::Framing;
+//! use seam_page_model::{encode_sends, SendSpec};
 //!
 //! let sends = [SendSpec::auto(r#"{"op": "echo"}"#, "hello")];
 //! let encoded = encode_sends(&Framing::default(), &sends);
@@ -24,9 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::cut::{Cut, CutSpecError};
-use crate::digest::md5_hex;
-use crate::framing::{BodyLenError, Framing, PREFIX_LEN};
+use seam_core::{md5_hex, BodyLenError, Cut, CutSpecError, Framing, PREFIX_LEN};
 
 /// How a [`SendSpec`] becomes bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -650,7 +649,7 @@ mod tests {
             {
                 let sent = sent.unwrap_or_else(|e| panic!("{name} #{i}: {e}"));
                 if sent.prefix_len > 0 {
-                    let datagram = crate::decode_datagram(&Framing::default(), &sent.bytes)
+                    let datagram = seam_core::decode_datagram(&Framing::default(), &sent.bytes)
                         .unwrap_or_else(|e| panic!("{name} #{i}: {e}"));
                     assert_eq!(datagram.body.len(), sent.body_len);
                 }
@@ -669,11 +668,11 @@ mod tests {
         let built = scenario.build().unwrap();
         assert_eq!(built.bytes.len(), built.send_lengths.iter().sum::<usize>());
         assert_eq!(built.chunk_lengths.iter().sum::<usize>(), built.bytes.len());
-        let verdicts: Vec<_> = crate::naive_reads(&built.send_lengths, &built.chunk_lengths)
+        let verdicts: Vec<_> = crate::naive::naive_reads(&built.send_lengths, &built.chunk_lengths)
             .into_iter()
             .map(|r| r.verdict)
             .collect();
-        use crate::NaiveVerdict::*;
+        use crate::naive::NaiveVerdict::*;
         assert!(
             verdicts.contains(&Merged) && verdicts.contains(&Broken),
             "{verdicts:?}"
