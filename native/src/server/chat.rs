@@ -10,106 +10,27 @@
 //! than silently missing lines. The ring bounds the hub's memory whatever the members do
 //! (at most [`BACKLOG`] blocks of at most [`BLOCK_BYTES`] plus one line each).
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use seam_core::messages::{
-    chat_name_problem, chat_text_problem, ErrorCode, MessageError, Reply, Request,
-};
+use seam_core::messages::{chat_name_problem, chat_text_problem, ErrorCode, Reply, Request};
 use seam_core::names::chat_name_key;
-use seam_core::Encoder;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tracing::{debug, info, warn};
 
-use super::connection::{now_or_never, write_within, Conn, Failure, Refusal};
-use crate::wire::Head;
+pub mod hub;
 
-/// Blocks a member may fall behind before it is disconnected (a power of two).
-pub const BACKLOG: usize = 1024;
+use hub::{Block, Hub, Membership, BACKLOG, BLOCK_BYTES};
 
-/// A block is put on the ring once it holds this many bytes of frames (or once no more
-/// lines are waiting in the sender's connection).
-pub const BLOCK_BYTES: usize = 8 * 1024;
+use super::conn::{write_within, Conn};
+use super::failure::{Failure, Refusal};
+use crate::wire::{now_or_never, Head};
 
 /// Most blocks copied to a member's socket buffer before it is flushed.
 const BATCH: usize = 64;
 
 /// How often a member stuck in a write is checked for having fallen too far behind.
 const LAG_CHECK: Duration = Duration::from_millis(100);
-
-/// Frames already encoded, one or more, shared by every member's queue.
-type Block = Arc<[u8]>;
-
-/// The chat room of a server.
-pub struct Hub {
-    tx: broadcast::Sender<Block>,
-    /// What the names in use look like ([`chat_name_key`]): "Alice" and "alice", or
-    /// "ape" and a Cyrillic "аре", cannot both be in.
-    names: Mutex<HashSet<String>>,
-    /// Most members at once (`--max-chat`): members are exempt from the idle timeout, so
-    /// without a limit of their own they could hold every connection slot.
-    max_members: usize,
-    encoder: Encoder,
-}
-
-impl Hub {
-    /// An empty room for at most `max_members` members.
-    pub fn new(max_members: usize) -> Hub {
-        let (tx, _) = broadcast::channel(BACKLOG);
-        Hub {
-            tx,
-            names: Mutex::new(HashSet::new()),
-            max_members,
-            encoder: Encoder::default(),
-        }
-    }
-
-    /// Encodes a reply at the end of `block`.
-    fn encode(&self, reply: &Reply, block: &mut Vec<u8>) {
-        if let Err(error) = self.encoder.encode_frame(reply, &[], block) {
-            warn!(%error, "a chat frame could not be encoded");
-        }
-    }
-
-    /// Puts a block in every member's queue and empties it.
-    fn send(&self, block: &mut Vec<u8>) {
-        if !block.is_empty() {
-            // An error only means that nobody is in the room.
-            let _ = self.tx.send(Block::from(&block[..]));
-            block.clear();
-        }
-    }
-
-    /// Encodes one reply and sends it on its own; returns the block put on the ring.
-    fn announce(&self, reply: &Reply) -> Block {
-        let mut bytes = Vec::new();
-        self.encode(reply, &mut bytes);
-        let block = Block::from(&bytes[..]);
-        // An error only means that nobody is in the room.
-        let _ = self.tx.send(block.clone());
-        block
-    }
-}
-
-/// A member's place in the room: leaving (however the connection ends) frees the name
-/// and tells the others.
-struct Membership<'h> {
-    hub: &'h Hub,
-    name: String,
-}
-
-impl Drop for Membership<'_> {
-    fn drop(&mut self) {
-        // Under the names lock, like a join: joins and leaves reach the ring in one order.
-        let mut names = self.hub.names.lock().unwrap_or_else(|e| e.into_inner());
-        names.remove(&chat_name_key(&self.name));
-        self.hub.announce(&Reply::ChatLeft {
-            name: self.name.clone(),
-        });
-        drop(names);
-    }
-}
 
 /// Joins the chat as `name` and relays lines both ways until the client leaves (closes its
 /// side), falls behind, breaks the framing, or the server shuts down.
@@ -265,10 +186,7 @@ async fn take_request(
             "in the chat, only chat requests are answered; open another connection for \
              anything else",
         ),
-        Err(error @ MessageError::UnknownOp(_)) => {
-            Refusal::new(ErrorCode::UnknownOp, error.to_string())
-        }
-        Err(error) => Refusal::new(ErrorCode::BadRequest, error.to_string()),
+        Err(error) => Refusal::new(ErrorCode::from(&error), error.to_string()),
     };
     hub.send(block);
     conn.reply(&Reply::error(refusal.code, refusal.message))

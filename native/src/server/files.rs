@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use tracing::{info, warn};
 
-use super::connection::{within, write_within, Conn, Failure, Refusal};
+use super::conn::{within, write_within, Conn};
+use super::failure::{Failure, Refusal};
+use super::shared::Shared;
 use super::storage::StorageError;
-use super::Shared;
 use crate::transfer::{file_work, FileSink, FileSource};
 
 /// How long a transfer waits on the network before it writes out what it holds and lets go

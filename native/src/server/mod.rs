@@ -2,9 +2,12 @@
 //! `seam-core`; graceful shutdown on Ctrl-C or SIGTERM.
 
 mod chat;
+pub mod conn;
 mod connection;
 mod exec;
+mod failure;
 mod files;
+mod shared;
 mod startup;
 pub mod storage;
 mod tutorial;
@@ -13,7 +16,7 @@ mod upload;
 mod web;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,52 +29,13 @@ use tracing::{info, warn};
 
 use crate::cli::ServeArgs;
 use crate::tls::server::{CertSource, ServerTls};
-use crate::tls::Stream;
-use crate::traced::{TraceSink, Traced};
-use crate::wire::FrameWriter;
+use crate::traced::TraceSink;
+use conn::refuse;
+use shared::{Shared, SHUTDOWN_GRACE};
 use storage::Root;
-
-/// How long running transfers may go on after a shutdown signal.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// How long uploads get to write out what they received once the grace period is over.
 const GRACE_WRITE: Duration = Duration::from_secs(5);
-
-/// What every connection of a server shares.
-pub struct Shared {
-    /// The served folder.
-    pub root: Root,
-    /// The token every connection must present, if any.
-    pub token: Option<String>,
-    /// How long a connection may stay silent.
-    pub idle_timeout: Duration,
-    /// The largest upload accepted.
-    pub max_upload: u64,
-    /// Names with an upload under way (one writer per name at a time).
-    pub uploading: Mutex<HashSet<String>>,
-    /// Turns true when the server shuts down.
-    pub shutdown: watch::Receiver<bool>,
-    /// Turns true when the grace period after a shutdown signal ends: uploads then stop
-    /// reading and keep what they received.
-    pub grace_over: watch::Receiver<bool>,
-    /// Most bytes partial files (unfinished uploads) may hold together.
-    pub max_partial_bytes: u64,
-    /// Where chunks are traced, with `--trace`.
-    pub trace: Option<TraceSink>,
-    /// What `exec` may run, with `--allow-exec`; `None`: nothing.
-    pub exec: Option<Arc<exec::ExecPolicy>>,
-    /// The chat room.
-    pub chat: Arc<chat::Hub>,
-    /// The last connection number given, on any listener.
-    pub conn_ids: AtomicU64,
-}
-
-impl Shared {
-    /// A new connection's number, unique across the main and the tutorial listeners.
-    pub fn next_conn_id(&self) -> u64 {
-        self.conn_ids.fetch_add(1, Ordering::Relaxed) + 1
-    }
-}
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -80,7 +44,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let exec = if args.allow_exec.is_empty() {
         None
     } else {
-        Some(Arc::new(exec::ExecPolicy::new(
+        Some(Arc::new(exec::policy::ExecPolicy::new(
             &args.allow_exec,
             Duration::from_secs_f64(args.exec_timeout),
             args.exec_output_cap,
@@ -127,7 +91,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_partial_bytes: args.max_partial_bytes,
         trace,
         exec,
-        chat: Arc::new(chat::Hub::new(args.max_chat)),
+        chat: Arc::new(chat::hub::Hub::new(args.max_chat)),
         conn_ids: AtomicU64::new(0),
     });
     let web = match args.web {
@@ -288,15 +252,6 @@ fn busy(max: usize) -> Reply {
         ErrorCode::Busy,
         format!("the server is at its limit of {max} connections; try again later"),
     )
-}
-
-/// Tells a client why it is turned away (an error reply), then closes.
-pub(crate) async fn refuse(stream: Stream, reply: Reply) {
-    let (read, write) = stream.split();
-    let mut writer = FrameWriter::new(Traced::new(write, None, 0), seam_core::Framing::default());
-    if writer.send(&reply).await.is_ok() {
-        connection::close_after_error(read, writer).await;
-    }
 }
 
 /// Resolves on Ctrl-C, or SIGTERM on Unix.

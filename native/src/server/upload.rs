@@ -8,10 +8,10 @@ use std::sync::Arc;
 use seam_core::messages::ErrorCode;
 use seam_core::BodyDigest;
 
-use super::connection::Refusal;
+use super::failure::Refusal;
 use super::files::{refusal, UploadLock};
+use super::shared::Shared;
 use super::storage::{Partial, StorageError};
-use super::Shared;
 use crate::transfer::FileSink;
 
 /// An upload under way; see the module docs.

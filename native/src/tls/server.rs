@@ -195,7 +195,7 @@ pub async fn open(
         Ok(Ok(Ok(stream))) => Some(Stream::Tls(Box::new(TlsStream::Server(stream)))),
         Ok(Ok(Err(Some(tcp)))) => {
             warn!(conn = id, %peer, "a plain (non-TLS) client connected to the TLS listener; telling it to add --tls");
-            crate::server::refuse(
+            crate::server::conn::refuse(
                 Stream::Plain(tcp),
                 Reply::error(ErrorCode::BadRequest, PLAIN_ON_TLS),
             )

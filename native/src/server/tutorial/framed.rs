@@ -7,7 +7,8 @@ use seam_core::Header;
 use serde_json::Value;
 use tracing::info;
 
-use crate::server::connection::{Conn, Failure, Refusal};
+use crate::server::conn::Conn;
+use crate::server::failure::{Failure, Refusal};
 use crate::server::files::receive_body;
 use crate::server::upload::Upload;
 use crate::wire::Head;

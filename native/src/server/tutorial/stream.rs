@@ -11,7 +11,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-use crate::server::Shared;
+use crate::server::shared::Shared;
 use crate::traced::Traced;
 
 /// Size of the read buffer: the most one socket read returns.
