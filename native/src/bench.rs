@@ -23,7 +23,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use clap::Args;
 use seam_core::messages::{Reply, ReplyOp, Request};
 use seam_core::{Decoder, Encoder, Event, Framing};
 use serde_json::{json, Value};
@@ -31,63 +30,49 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub mod connect;
 
-/// Flags of `seam bench-echo`.
-#[derive(Debug, Args)]
-pub struct EchoArgs {
+/// What `seam bench-echo` measures.
+#[derive(Debug, Clone)]
+pub struct EchoOptions {
     /// The server's address.
-    #[arg(long, default_value = crate::server::DEFAULT_LISTEN)]
     pub server: String,
     /// Connections open at once.
-    #[arg(long, default_value_t = 1)]
     pub connections: usize,
     /// Round trips on each connection.
-    #[arg(long, default_value_t = 10_000)]
     pub round_trips: usize,
     /// Body bytes per echo.
-    #[arg(long, default_value_t = 16)]
     pub size: usize,
 }
 
-/// Flags of `seam bench-chat`.
-#[derive(Debug, Args)]
-pub struct ChatArgs {
+/// What `seam bench-chat` measures.
+#[derive(Debug, Clone)]
+pub struct ChatOptions {
     /// The server's address.
-    #[arg(long, default_value = crate::server::DEFAULT_LISTEN)]
     pub server: String,
     /// Members that only read and count.
-    #[arg(long, default_value_t = 2)]
     pub receivers: usize,
     /// Lines the sender sends.
-    #[arg(long, default_value_t = 500_000)]
     pub messages: u64,
     /// Characters per line.
-    #[arg(long, default_value_t = 16)]
     pub text_size: usize,
     /// Most lines the sender keeps ahead of the slowest receiver.
-    #[arg(long, default_value_t = 2048)]
     pub window: u64,
 }
 
-/// Flags of `seam bench-pingpong`.
-#[derive(Debug, Args)]
-pub struct PingpongArgs {
+/// What `seam bench-pingpong` measures.
+#[derive(Debug, Clone)]
+pub struct PingpongOptions {
     /// Round trips.
-    #[arg(long, default_value_t = 100_000)]
     pub round_trips: usize,
     /// Bytes per message.
-    #[arg(long, default_value_t = 16)]
     pub size: usize,
     /// Only serve: echo on this address (printing it) until the client closes, so that
     /// server and client run in two processes, as `seam serve` and its client do.
-    #[arg(long, value_name = "ADDR", conflicts_with = "connect")]
     pub serve: Option<String>,
     /// Only be the client of a `--serve` process at this address.
-    #[arg(long, value_name = "ADDR")]
     pub connect: Option<String>,
     /// With `--serve`: echo with tokio (a task per connection, non-blocking sockets and
     /// epoll, as `seam serve` does) instead of a blocking thread: the floor of an async
     /// server, without any framing.
-    #[arg(long, requires = "serve")]
     pub tokio: bool,
 }
 
@@ -111,7 +96,7 @@ pub fn report(result: BenchResult) -> std::process::ExitCode {
         }
         Err(message) => {
             eprintln!("seam: benchmark failed: {message}");
-            std::process::ExitCode::from(crate::cli::EXIT_CONNECTION)
+            std::process::ExitCode::from(crate::exit::Exit::Connection)
         }
     }
 }
@@ -119,7 +104,7 @@ pub fn report(result: BenchResult) -> std::process::ExitCode {
 // --- echo ---------------------------------------------------------------------------------
 
 /// Echo round trips over one or many connections.
-pub fn echo(args: &EchoArgs) -> BenchResult {
+pub fn echo(args: &EchoOptions) -> BenchResult {
     let fd_limit = crate::limits::raise_open_files_limit();
     let body: Vec<u8> = (0..args.size).map(|i| b'a' + (i % 26) as u8).collect();
     let request = Encoder::default()
@@ -237,7 +222,7 @@ impl BlockingEcho {
 }
 
 async fn echo_many(
-    args: &EchoArgs,
+    args: &EchoOptions,
     request: Vec<u8>,
     body: Vec<u8>,
 ) -> (Vec<u64>, Vec<String>, Instant) {
@@ -398,7 +383,7 @@ fn count_lines(
 }
 
 /// Chat lines pipelined through the server.
-pub fn chat(args: &ChatArgs) -> BenchResult {
+pub fn chat(args: &ChatOptions) -> BenchResult {
     let total = args.messages;
     let readers = args.receivers + 1;
     let progress = Arc::new(Progress {
@@ -479,7 +464,7 @@ pub fn chat(args: &ChatArgs) -> BenchResult {
 /// The baseline: a blocking echo and a blocking client, `size` bytes each way, no framing
 /// at all: in two threads of this process, or (with `--serve` and `--connect`) in two
 /// processes.
-pub fn pingpong(args: &PingpongArgs) -> BenchResult {
+pub fn pingpong(args: &PingpongOptions) -> BenchResult {
     let size = args.size.max(1);
     if let Some(addr) = &args.serve {
         let listener = TcpListener::bind(addr).map_err(|e| e.to_string())?;

@@ -8,51 +8,23 @@ use seam_core::dialect::Dialect;
 use seam_core::{
     ByteOrder, Cut, Framing, DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_HEADER_LEN, TUTORIAL_SIZE_FIELDS,
 };
+use seam_native::address::DEFAULT_ADDRESS;
+use seam_native::client::options::TlsOptions;
+use seam_native::decode::StreamChoice;
+use seam_native::exit::{CHECK, COMMANDS, EXEC, UDP_SEND};
+use seam_native::server::{Config, TutorialListen};
 
-/// Exit code: the stream broke the framing rules (or the peer broke the protocol).
-pub const EXIT_FRAMING: u8 = 1;
-/// Exit code: the command line is wrong (clap's own code).
-pub const EXIT_USAGE: u8 = 2;
-/// Exit code: a local file or stream could not be read or written.
-pub const EXIT_IO: u8 = 3;
-/// Exit code: the server could not be reached, or the connection was lost.
-pub const EXIT_CONNECTION: u8 = 4;
-/// Exit code: the server refused the request (its error code is printed).
-pub const EXIT_REFUSED: u8 = 5;
-/// Exit code: an MD5 check failed; nothing was stored under the final name.
-pub const EXIT_MD5: u8 = 6;
-/// Exit code: the destination exists and --force was not given.
-pub const EXIT_EXISTS: u8 = 7;
+pub mod bench;
+mod options;
 
-/// Every exit code of `decode` and the file commands, with its meaning: the one table the
-/// help's list is written from.
-const EXIT_CODE_TABLE: [(u8, &str); 8] = [
-    (0, "success"),
-    (
-        EXIT_FRAMING,
-        "the stream or the peer broke the framing rules",
-    ),
-    (EXIT_USAGE, "bad command line"),
-    (EXIT_IO, "a local file could not be read or written"),
-    (
-        EXIT_CONNECTION,
-        "the server could not be reached or the connection was lost",
-    ),
-    (EXIT_REFUSED, "the server refused the request"),
-    (
-        EXIT_MD5,
-        "an MD5 check failed (nothing was stored under the final name)",
-    ),
-    (EXIT_EXISTS, "the destination exists (use --force)"),
-];
-
-/// The help's list of exit codes, from [`EXIT_CODE_TABLE`].
+/// The help's list of exit codes of `decode` and the file commands.
 fn exit_codes() -> String {
-    let list: Vec<String> = EXIT_CODE_TABLE
-        .iter()
-        .map(|(code, meaning)| format!("{code} {meaning}"))
-        .collect();
-    format!("Exit codes: {}.", list.join("; "))
+    COMMANDS.help()
+}
+
+/// What `seam serve` does without flags: the defaults its flags show.
+fn serve_defaults() -> Config {
+    Config::default()
 }
 
 /// Seam: length-prefixed JSON framing over TCP, done properly.
@@ -87,7 +59,7 @@ pub enum Command {
     #[command(after_help = exit_codes())]
     Rm(RmArgs),
     /// Run a program the server allows (no shell); exits with the program's exit code.
-    #[command(after_help = EXEC_EXIT_CODES)]
+    #[command(after_help = EXEC.help())]
     Exec(ExecArgs),
     /// Send one message and print the server's echo of it.
     #[command(after_help = exit_codes())]
@@ -99,7 +71,7 @@ pub enum Command {
     /// Test your own server of a tutorial's protocol: plays its client side several times,
     /// cutting the bytes differently each time (merged, split, one byte at a time, random,
     /// back to back), and says which cuts break it. Exit 0 only when every cut passes.
-    #[command(after_help = CHECK_EXIT_CODES)]
+    #[command(after_help = CHECK.help())]
     Check(CheckArgs),
     /// UDP: one frame per datagram, echoed back by `seam serve --udp`; never encrypted
     /// (no --tls), so meant for loopback.
@@ -107,27 +79,27 @@ pub enum Command {
     Udp(UdpCommand),
     /// Benchmark client: echo round trips over N connections at once (JSON result).
     #[command(hide = true)]
-    BenchEcho(crate::bench::EchoArgs),
+    BenchEcho(bench::EchoArgs),
     /// Benchmark client: chat lines pipelined through the server (JSON result).
     #[command(hide = true)]
-    BenchChat(crate::bench::ChatArgs),
+    BenchChat(bench::ChatArgs),
     /// Benchmark baseline: bare blocking-socket ping-pong, no framing (JSON result).
     #[command(hide = true)]
-    BenchPingpong(crate::bench::PingpongArgs),
+    BenchPingpong(bench::PingpongArgs),
     /// Benchmark client: new connections (TLS with --tls), each hello + one echo (JSON result).
     #[command(hide = true)]
-    BenchConnect(crate::bench::connect::ConnectArgs),
+    BenchConnect(bench::ConnectArgs),
 }
 
 /// Flags of `seam serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
-    #[arg(long, default_value = crate::server::DEFAULT_LISTEN)]
+    #[arg(long, default_value_t = serve_defaults().listen)]
     pub listen: SocketAddr,
 
     /// Folder to serve; created on first use.
-    #[arg(long, default_value = "seam-data")]
+    #[arg(long, default_value_os_t = serve_defaults().root)]
     pub root: PathBuf,
 
     /// A token every connection must present first (compared in constant time). An empty
@@ -162,32 +134,32 @@ pub struct ServeArgs {
     pub state_dir: Option<PathBuf>,
 
     /// Most connections served at once; more are told the server is busy.
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = serve_defaults().max_conns)]
     pub max_conns: usize,
 
     /// Most chat members at once; more are told `busy`. Chat members may stay silent for
     /// hours (no idle timeout; TCP keepalive drops vanished peers), so keep this below
     /// --max-conns to leave room for everyone else.
-    #[arg(long, value_name = "N", default_value_t = 1024)]
+    #[arg(long, value_name = "N", default_value_t = serve_defaults().max_chat)]
     pub max_chat: usize,
 
     /// Seconds a connection may stay silent before it is closed (at least 1).
-    #[arg(long, value_name = "SECS", default_value_t = 300,
+    #[arg(long, value_name = "SECS", default_value_t = serve_defaults().idle_timeout.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout: u64,
 
     /// Largest file accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_LEN)]
+    #[arg(long, value_name = "BYTES", default_value_t = serve_defaults().max_upload)]
     pub max_upload: u64,
 
     /// Seconds an unfinished upload's partial file is kept after its last write; swept at
     /// start-up and periodically.
-    #[arg(long, value_name = "SECS", default_value_t = 86_400.0, value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECS", default_value_t = serve_defaults().partial_ttl.as_secs_f64(), value_parser = parse_seconds)]
     pub partial_ttl: f64,
 
     /// Most bytes the partial files of unfinished uploads may hold together; an upload that
     /// would go over it is refused (`too_large`).
-    #[arg(long, value_name = "BYTES", default_value_t = 64 << 30)]
+    #[arg(long, value_name = "BYTES", default_value_t = serve_defaults().max_partial_bytes)]
     pub max_partial_bytes: u64,
 
     /// Write every chunk each connection reads or writes to FILE, as JSON lines. Over TLS,
@@ -200,7 +172,7 @@ pub struct ServeArgs {
     pub web: Option<SocketAddr>,
 
     /// The folder of the visualiser's page (with its built `pkg/`).
-    #[arg(long, value_name = "DIR", default_value = "web")]
+    #[arg(long, value_name = "DIR", default_value_os_t = serve_defaults().web_dir)]
     pub web_dir: PathBuf,
 
     /// Let clients run these programs with `seam exec` (no shell). A bare name is looked up
@@ -210,16 +182,16 @@ pub struct ServeArgs {
     pub allow_exec: Vec<String>,
 
     /// Seconds a command may run before it is killed (`timeout` error).
-    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECS", default_value_t = serve_defaults().exec_timeout.as_secs_f64(), value_parser = parse_seconds)]
     pub exec_timeout: f64,
 
     /// Most output bytes (stdout and stderr together) a command may send before it is
     /// killed (`output_limit` error).
-    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    #[arg(long, value_name = "BYTES", default_value_t = serve_defaults().exec_output_cap)]
     pub exec_output_cap: u64,
 
     /// Most commands running at once; over it, a client is told `busy`.
-    #[arg(long, value_name = "N", default_value_t = 16)]
+    #[arg(long, value_name = "N", default_value_t = serve_defaults().exec_max_running)]
     pub exec_max_running: usize,
 
     /// Also answer echo requests over UDP, on the same address and port. UDP is never
@@ -234,38 +206,6 @@ pub struct ServeArgs {
     #[arg(long = "tutorial", value_name = "NAME=ADDR")]
     pub tutorial: Vec<TutorialListen>,
 }
-
-/// One `--tutorial NAME=ADDR`: a dialect and the address its listener binds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TutorialListen {
-    /// The dialect the listener speaks.
-    pub dialect: seam_core::dialect::Dialect,
-    /// Where it listens.
-    pub addr: SocketAddr,
-}
-
-impl std::str::FromStr for TutorialListen {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<TutorialListen, String> {
-        let (name, addr) = text
-            .split_once('=')
-            .ok_or_else(|| format!("{text:?} is not NAME=ADDR (for example ftp=127.0.0.1:8080)"))?;
-        let dialect = name.parse().map_err(|e| format!("{e}"))?;
-        let addr = addr
-            .parse()
-            .map_err(|_| format!("{addr:?} is not an address such as 127.0.0.1:8080"))?;
-        Ok(TutorialListen { dialect, addr })
-    }
-}
-
-impl std::fmt::Display for TutorialListen {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}={}", self.dialect, self.addr)
-    }
-}
-
-const EXEC_EXIT_CODES: &str = "Exit codes: the program's own exit code, or 128+N when signal N killed it; when the program did not run or was stopped: 1 the server broke the protocol; 2 bad command line; 4 the server could not be reached or the connection was lost; 5 the server refused (exec_denied, timeout, output_limit, busy: the code is printed).";
 
 /// Flags of `seam exec`.
 #[derive(Debug, Args)]
@@ -317,11 +257,9 @@ pub struct ChatArgs {
 pub enum UdpCommand {
     /// Send one message in one datagram and print the echo; a lost or truncated datagram
     /// is reported as an error.
-    #[command(after_help = UDP_EXIT_CODES)]
+    #[command(after_help = UDP_SEND.help())]
     Send(UdpSendArgs),
 }
-
-const UDP_EXIT_CODES: &str = "Exit codes: 0 the echo came back whole; 1 the reply was truncated (larger than --recv-buffer) or not a valid frame; 2 bad command line; 4 no reply (lost, or nothing listens there); 5 the server answered with an error.";
 
 /// Flags of `seam udp send`.
 #[derive(Debug, Args)]
@@ -330,7 +268,7 @@ pub struct UdpSendArgs {
     pub text: String,
 
     /// The server's address.
-    #[arg(long, env = "SEAM_SERVER", default_value = crate::server::DEFAULT_LISTEN)]
+    #[arg(long, env = "SEAM_SERVER", default_value = DEFAULT_ADDRESS)]
     pub to: String,
 
     /// Size of the buffer the reply is received into; a longer datagram is cut to it.
@@ -361,7 +299,7 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
 #[derive(Debug, Args, Clone)]
 pub struct ClientArgs {
     /// The server's address.
-    #[arg(long, env = "SEAM_SERVER", default_value = crate::server::DEFAULT_LISTEN)]
+    #[arg(long, env = "SEAM_SERVER", default_value = DEFAULT_ADDRESS)]
     pub server: String,
 
     /// The server's token. An empty or blank one (or an empty SEAM_TOKEN) is refused rather
@@ -401,7 +339,7 @@ pub struct ClientTlsArgs {
     /// Trust only the certificate with this fingerprint (SHA256:..., as `seam serve --tls`
     /// prints it); the known-servers file is not used. Implies --tls.
     #[arg(long, value_name = "SHA256:HEX", conflicts_with = "tls_ca")]
-    pub fingerprint: Option<crate::tls::Fingerprint>,
+    pub fingerprint: Option<seam_native::tls::Fingerprint>,
 
     /// Verify the server's certificate against this CA (PEM) and the server's name, instead
     /// of pinning it. Implies --tls.
@@ -409,22 +347,13 @@ pub struct ClientTlsArgs {
     pub tls_ca: Option<PathBuf>,
 
     /// Seconds to wait for the server's side of the TLS handshake.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECS", default_value_t = TlsOptions::default().handshake_timeout, value_parser = parse_seconds)]
     pub handshake_timeout: f64,
 
     /// Send the token in clear text to a server off this machine (without TLS).
     #[arg(long)]
     pub insecure: bool,
 }
-
-impl ClientTlsArgs {
-    /// Whether the connection uses TLS.
-    pub fn enabled(&self) -> bool {
-        self.tls || self.fingerprint.is_some() || self.tls_ca.is_some()
-    }
-}
-
-const CHECK_EXIT_CODES: &str = "Exit codes: 0 every cut passed; 1 at least one cut broke the server (each is named, with the cause); 2 bad command line; 4 nothing could be reached at the address.";
 
 /// Flags of `seam check`.
 #[derive(Debug, Args)]
@@ -577,28 +506,6 @@ pub struct DecodeArgs {
     pub framing: FramingArgs,
 }
 
-/// A stream chosen with `seam decode --pcap FILE --stream`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StreamChoice {
-    /// Every stream.
-    All,
-    /// The stream with this number.
-    Index(usize),
-}
-
-impl std::str::FromStr for StreamChoice {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        if s == "all" {
-            return Ok(StreamChoice::All);
-        }
-        s.parse()
-            .map(StreamChoice::Index)
-            .map_err(|_| format!("`{s}` is neither a stream number nor `all`"))
-    }
-}
-
 /// The directions `seam decode --pcap` decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DirectionChoice {
@@ -706,23 +613,4 @@ fn parse_udp_dialect(name: &str) -> Result<Dialect, String> {
 
 fn parse_any_dialect(name: &str) -> Result<Dialect, String> {
     name.parse::<Dialect>().map_err(|e| e.to_string())
-}
-
-#[cfg(test)]
-mod exit_code_tests {
-    use super::*;
-
-    #[test]
-    fn the_help_lists_every_exit_code_once_in_order() {
-        let codes: Vec<u8> = EXIT_CODE_TABLE.iter().map(|(code, _)| *code).collect();
-        assert_eq!(codes, (0..=7).collect::<Vec<u8>>());
-        assert_eq!(
-            exit_codes(),
-            "Exit codes: 0 success; 1 the stream or the peer broke the framing rules; 2 bad \
-             command line; 3 a local file could not be read or written; 4 the server could not \
-             be reached or the connection was lost; 5 the server refused the request; 6 an MD5 \
-             check failed (nothing was stored under the final name); 7 the destination exists \
-             (use --force)."
-        );
-    }
 }

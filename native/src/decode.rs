@@ -5,18 +5,70 @@ use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use seam_core::{Decoder, EventRecord};
+use std::path::PathBuf;
+
+use seam_core::{Cut, Decoder, EventRecord, Framing};
 use serde_json::json;
 
-use crate::cli::{DecodeArgs, EXIT_FRAMING};
+use crate::exit::Exit;
 
 mod pcap;
+
+/// What `seam decode` reads and how.
+#[derive(Debug, Clone)]
+pub struct DecodeOptions {
+    /// The stream to read: a file, or `-` for standard input.
+    pub input: PathBuf,
+    /// How the stream is cut into chunks before decoding.
+    pub cut: Cut,
+    /// A packet capture to read instead of `input`.
+    pub pcap: Option<PathBuf>,
+    /// With `pcap`: the streams to decode; none: list them.
+    pub streams: Vec<StreamChoice>,
+    /// With `pcap`: which direction of each stream to decode.
+    pub direction: Direction,
+    /// The framing rules.
+    pub framing: Framing,
+}
+
+/// A stream chosen with `seam decode --pcap FILE --stream`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamChoice {
+    /// Every stream.
+    All,
+    /// The stream with this number.
+    Index(usize),
+}
+
+impl std::str::FromStr for StreamChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "all" {
+            return Ok(StreamChoice::All);
+        }
+        s.parse()
+            .map(StreamChoice::Index)
+            .map_err(|_| format!("`{s}` is neither a stream number nor `all`"))
+    }
+}
+
+/// The directions of a captured stream `seam decode --pcap` decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// What the client sent.
+    Client,
+    /// What the server sent.
+    Server,
+    /// Both.
+    Both,
+}
 
 /// The most bytes held in memory at once: a larger chunk is fed in pieces of this size.
 const MAX_CHUNK: usize = 1 << 20;
 
-/// Decodes the input as the flags say and prints the events; see [`crate::cli::DecodeArgs`].
-pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
+/// Decodes the input as the flags say and prints the events; see [`DecodeOptions`].
+pub fn run(args: &DecodeOptions) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.pcap {
         return pcap::run(path, args);
     }
@@ -42,10 +94,10 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<ExitCode> {
 
 fn decode(
     input: &mut dyn Read,
-    args: &DecodeArgs,
+    args: &DecodeOptions,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let mut decoder = Decoder::new(args.framing.framing());
+    let mut decoder = Decoder::new(args.framing.clone());
     let mut buffer = vec![0u8; MAX_CHUNK];
     let endless = [usize::MAX];
     for chunk_len in args.cut.chunks(&endless) {
@@ -86,7 +138,7 @@ fn report(out: &mut dyn Write, error: &seam_core::DecodeError) -> anyhow::Result
         "error": error,
     });
     writeln!(out, "{line}").context("cannot write to standard output")?;
-    Ok(ExitCode::from(EXIT_FRAMING))
+    Ok(ExitCode::from(Exit::Framing))
 }
 
 fn write_line(out: &mut dyn Write, record: &EventRecord) -> anyhow::Result<()> {

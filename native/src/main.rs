@@ -1,75 +1,94 @@
-//! `seam`: the command-line shell around `seam-core`.
+//! `seam`: the command line around the `seam_native` library: parses the flags, builds each
+//! command's options from them, runs it and turns its outcome into the exit code.
 
-mod allocator;
-mod bench;
-mod check;
 mod cli;
-mod client;
-mod decode;
-mod limits;
-mod server;
-mod tls;
-mod traced;
-mod transfer;
-mod wire;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use seam_native::exit::Exit;
+use seam_native::{allocator, bench, check, client, decode, server};
 
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Decode(args) => match decode::run(&args) {
+        Command::Decode(args) => match decode::run(&args.into()) {
             Ok(code) => code,
             Err(error) => {
                 eprintln!("seam: {error:#}");
-                ExitCode::from(cli::EXIT_IO)
+                ExitCode::from(Exit::Io)
             }
         },
         Command::Serve(args) => {
             allocator::keep_large_buffers_mapped();
             init_logs();
-            match runtime().block_on(server::run(args)) {
+            match runtime().block_on(server::run(args.into())) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("seam: {error:#}");
-                    ExitCode::from(cli::EXIT_IO)
+                    ExitCode::from(Exit::Io)
                 }
             }
         }
-        Command::Put(args) => match args.dialect {
-            Some(dialect) => run_client(&args.client, client::dialect::upload::run(&args, dialect)),
-            None => run_client(&args.client, client::put::run(&args)),
-        },
-        Command::Get(args) => run_client(&args.client, client::get::run(&args)),
-        Command::Ls(args) => run_client(&args.client, client::list::ls(&args)),
-        Command::Rm(args) => run_client(&args.client, client::list::rm(&args)),
-        Command::Exec(args) => match args.dialect {
-            Some(dialect) => {
-                run_client(&args.client, client::dialect::command::run(&args, dialect))
+        Command::Put(args) => {
+            let options: client::options::PutOptions = args.into();
+            let json = options.client.json;
+            match options.dialect {
+                Some(dialect) => run_client(json, client::dialect::upload::run(&options, dialect)),
+                None => run_client(json, client::put::run(&options)),
             }
-            None => match runtime().block_on(client::exec::run(&args)) {
-                Ok(code) => ExitCode::from(code),
-                Err(error) => client_outcome(args.client.json, Err(error)),
-            },
-        },
-        Command::Send(args) => match args.dialect {
-            Some(dialect) => run_client(&args.client, client::dialect::echo::run(&args, dialect)),
-            None => run_client(&args.client, client::send::run(&args)),
-        },
-        Command::Chat(args) => run_client(&args.client, client::chat::run(&args)),
-        Command::Check(args) => check::run(&args),
-        Command::Udp(cli::UdpCommand::Send(args)) => match args.dialect {
-            Some(dialect) => client_outcome(args.json, client::dialect::udp::send(&args, dialect)),
-            None => client_outcome(args.json, client::udp::send(&args)),
-        },
-        Command::BenchEcho(args) => bench::report(bench::echo(&args)),
-        Command::BenchChat(args) => bench::report(bench::chat(&args)),
-        Command::BenchPingpong(args) => bench::report(bench::pingpong(&args)),
-        Command::BenchConnect(args) => bench::report(bench::connect::connect(&args)),
+        }
+        Command::Get(args) => {
+            let options: client::options::GetOptions = args.into();
+            run_client(options.client.json, client::get::run(&options))
+        }
+        Command::Ls(args) => {
+            let options: client::options::LsOptions = args.into();
+            run_client(options.client.json, client::list::ls(&options))
+        }
+        Command::Rm(args) => {
+            let options: client::options::RmOptions = args.into();
+            run_client(options.client.json, client::list::rm(&options))
+        }
+        Command::Exec(args) => {
+            let options: client::options::ExecOptions = args.into();
+            let json = options.client.json;
+            match options.dialect {
+                Some(dialect) => run_client(json, client::dialect::command::run(&options, dialect)),
+                None => match runtime().block_on(client::exec::run(&options)) {
+                    Ok(code) => ExitCode::from(code),
+                    Err(error) => client_outcome(json, Err(error)),
+                },
+            }
+        }
+        Command::Send(args) => {
+            let options: client::options::SendOptions = args.into();
+            let json = options.client.json;
+            match options.dialect {
+                Some(dialect) => run_client(json, client::dialect::echo::run(&options, dialect)),
+                None => run_client(json, client::send::run(&options)),
+            }
+        }
+        Command::Chat(args) => {
+            let options: client::options::ChatOptions = args.into();
+            run_client(options.client.json, client::chat::run(&options))
+        }
+        Command::Check(args) => check::run(&args.into()),
+        Command::Udp(cli::UdpCommand::Send(args)) => {
+            let options: client::options::UdpSendOptions = args.into();
+            match options.dialect {
+                Some(dialect) => {
+                    client_outcome(options.json, client::dialect::udp::send(&options, dialect))
+                }
+                None => client_outcome(options.json, client::udp::send(&options)),
+            }
+        }
+        Command::BenchEcho(args) => bench::report(bench::echo(&args.into())),
+        Command::BenchChat(args) => bench::report(bench::chat(&args.into())),
+        Command::BenchPingpong(args) => bench::report(bench::pingpong(&args.into())),
+        Command::BenchConnect(args) => bench::report(bench::connect::connect(&args.into())),
     }
 }
 
@@ -93,10 +112,10 @@ fn init_logs() {
 
 /// Runs a client command on a fresh runtime and turns its outcome into the exit code.
 fn run_client(
-    args: &cli::ClientArgs,
+    json: bool,
     job: impl std::future::Future<Output = Result<(), client::ClientError>>,
 ) -> ExitCode {
-    client_outcome(args.json, runtime().block_on(job))
+    client_outcome(json, runtime().block_on(job))
 }
 
 /// The exit code of a client command; a failure is said on stderr (and as a JSON line on

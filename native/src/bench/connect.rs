@@ -4,29 +4,25 @@
 
 use std::time::Instant;
 
-use clap::Args;
 use seam_core::messages::{Reply, Request};
 use serde_json::json;
 
 use super::BenchResult;
-use crate::cli::ClientArgs;
+use crate::client::options::ClientOptions;
 use crate::client::Session;
 
-/// Flags of `seam bench-connect`.
-#[derive(Debug, Args)]
-pub struct ConnectArgs {
+/// What `seam bench-connect` measures.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
     /// Connections, one after another.
-    #[arg(long, default_value_t = 200)]
     pub connections: usize,
     /// Body bytes of the echo.
-    #[arg(long, default_value_t = 16)]
     pub size: usize,
-    #[command(flatten)]
-    pub client: ClientArgs,
+    pub client: ClientOptions,
 }
 
 /// Opens the connections one by one and times each from connect to the echo's end.
-pub fn connect(args: &ConnectArgs) -> BenchResult {
+pub fn connect(args: &ConnectOptions) -> BenchResult {
     if args.connections == 0 {
         return Err("--connections must be at least 1".into());
     }

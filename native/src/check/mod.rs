@@ -10,21 +10,38 @@ mod report;
 mod stored;
 mod workload;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::cli::{CheckArgs, EXIT_CONNECTION};
+use seam_core::dialect::Dialect;
+
+use crate::exit::Exit;
 use cuts::plan;
 use play::Ctx;
 use report::Verdict;
 
-/// Exit code: at least one cut broke the server.
-const EXIT_FAILED: u8 = 1;
-/// Exit code: the command line asks for something impossible.
-const EXIT_USAGE: u8 = 2;
+/// What `seam check` tests, where, and how.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The dialect the server under test speaks.
+    pub dialect: Dialect,
+    /// Its address (HOST:PORT); the check connects there and nowhere else.
+    pub addr: String,
+    /// The folder it stores uploads in (needed by the dialects that never reply).
+    pub stored: Option<PathBuf>,
+    /// Print the result as one JSON object.
+    pub json: bool,
+    /// The seed of the random cut (default: from the clock).
+    pub seed: Option<u64>,
+    /// Seconds to wait for a connection, each reply, or each stored file.
+    pub timeout: f64,
+    /// The command the command dialects send.
+    pub command: String,
+}
 
 /// Runs the check and returns the exit code: 0 only when every cut passed.
-pub fn run(args: &CheckArgs) -> ExitCode {
+pub fn run(args: &CheckOptions) -> ExitCode {
     let dialect = args.dialect;
     if !dialect.has_replies() {
         match &args.stored {
@@ -90,7 +107,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                                 serde_json::json!({"ok": false, "error": "connection", "message": error})
                             );
                         }
-                        return ExitCode::from(EXIT_CONNECTION);
+                        return ExitCode::from(Exit::Connection);
                     }
                     Err(error) => {
                         Verdict::Fail(format!("{error}: the server no longer accepts connections"))
@@ -112,7 +129,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         println!("{}", report::summary(&results));
     }
     if results.iter().any(|(_, v)| matches!(v, Verdict::Fail(_))) {
-        ExitCode::from(EXIT_FAILED)
+        ExitCode::from(Exit::Framing)
     } else {
         ExitCode::SUCCESS
     }
@@ -120,5 +137,5 @@ pub fn run(args: &CheckArgs) -> ExitCode {
 
 fn usage(message: &str) -> ExitCode {
     eprintln!("seam: {message}");
-    ExitCode::from(EXIT_USAGE)
+    ExitCode::from(Exit::Usage)
 }

@@ -13,13 +13,13 @@ use seam_core::messages::{
 use tokio::sync::mpsc;
 
 use super::{ClientError, Session};
-use crate::cli::ChatArgs;
+use crate::client::options::ChatOptions;
 
 /// Lines read ahead of the connection, at most.
 const LINES_AHEAD: usize = 256;
 
 /// Joins, relays lines both ways, and leaves at the end of input.
-pub async fn run(args: &ChatArgs) -> Result<(), ClientError> {
+pub async fn run(args: &ChatOptions) -> Result<(), ClientError> {
     let wanted = match &args.name {
         Some(name) => name.clone(),
         None => default_name(),
@@ -220,7 +220,7 @@ fn read_lines(tx: mpsc::Sender<std::io::Result<String>>) {
 /// Prints one event of the room: `name: text`, or `* name joined` / `* name left`; one
 /// JSON line each with `--json`. Control characters are shown as U+FFFD, whatever a
 /// server lets through.
-fn show(args: &ChatArgs, reply: &Reply) -> std::io::Result<()> {
+fn show(args: &ChatOptions, reply: &Reply) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     if args.client.json {
         let line = serde_json::to_string(reply).unwrap_or_default();

@@ -7,7 +7,7 @@ use seam_core::DecodeError;
 use serde_json::json;
 use thiserror::Error;
 
-use crate::cli::{EXIT_CONNECTION, EXIT_EXISTS, EXIT_FRAMING, EXIT_IO, EXIT_MD5, EXIT_REFUSED};
+use crate::exit::Exit;
 use crate::wire::WireError;
 
 /// Why a client command failed.
@@ -80,26 +80,26 @@ impl ClientError {
     }
 
     /// The process exit code for this failure.
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_code(&self) -> Exit {
         match self {
             ClientError::Connect(..)
             | ClientError::Lost(_)
             | ClientError::Closed
-            | ClientError::Tls(_) => EXIT_CONNECTION,
-            ClientError::Protocol(_) => EXIT_FRAMING,
+            | ClientError::Tls(_) => Exit::Connection,
+            ClientError::Protocol(_) => Exit::Framing,
             ClientError::Refused {
                 code: ErrorCode::Exists,
                 ..
             }
-            | ClientError::Exists(_) => EXIT_EXISTS,
+            | ClientError::Exists(_) => Exit::Exists,
             ClientError::Refused {
                 code: ErrorCode::Md5Mismatch,
                 ..
             }
-            | ClientError::Md5Mismatch { .. } => EXIT_MD5,
-            ClientError::Refused { .. } => EXIT_REFUSED,
-            ClientError::Local { .. } => EXIT_IO,
-            ClientError::Usage(_) => 2,
+            | ClientError::Md5Mismatch { .. } => Exit::Md5,
+            ClientError::Refused { .. } => Exit::Refused,
+            ClientError::Local { .. } => Exit::Io,
+            ClientError::Usage(_) => Exit::Usage,
         }
     }
 

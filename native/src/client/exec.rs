@@ -6,11 +6,11 @@ use std::io::Write;
 use seam_core::messages::{OutputStream, Reply, Request};
 
 use super::{ClientError, Session};
-use crate::cli::ExecArgs;
+use crate::client::options::ExecOptions;
 
 /// Runs the command; `Ok` holds the exit code to end with: the program's own, or 128+N
 /// when signal N killed it.
-pub async fn run(args: &ExecArgs) -> Result<u8, ClientError> {
+pub async fn run(args: &ExecOptions) -> Result<u8, ClientError> {
     let mut session = Session::connect(&args.client).await?;
     session
         .send(&Request::Exec {

@@ -11,11 +11,11 @@ use seam_core::BodyDigest;
 use serde_json::json;
 
 use super::{print_result, ClientError, Progress, Session};
-use crate::cli::GetArgs;
+use crate::client::options::GetOptions;
 use crate::transfer::{hash_prefix, FileSink};
 
 /// Downloads every name on the command line, one after another on one connection.
-pub async fn run(args: &GetArgs) -> Result<(), ClientError> {
+pub async fn run(args: &GetOptions) -> Result<(), ClientError> {
     let targets = args
         .names
         .iter()
@@ -35,7 +35,7 @@ pub async fn run(args: &GetArgs) -> Result<(), ClientError> {
 }
 
 /// Where a name is written: `-o FILE` for a single name, `-o FOLDER/NAME`, or `./NAME`.
-fn destination(args: &GetArgs, name: &str) -> Result<PathBuf, ClientError> {
+fn destination(args: &GetOptions, name: &str) -> Result<PathBuf, ClientError> {
     let checked = || {
         validate_name(name)
             .map_err(|e| ClientError::Usage(format!("cannot write \"{name}\" here: {e}")))
@@ -61,7 +61,7 @@ fn partial_path(dest: &Path) -> Result<PathBuf, ClientError> {
 
 async fn download(
     session: &mut Session,
-    args: &GetArgs,
+    args: &GetOptions,
     name: &str,
     dest: &Path,
 ) -> Result<(), ClientError> {

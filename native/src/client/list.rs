@@ -4,10 +4,10 @@ use seam_core::messages::{clean_text, Reply, Request};
 use serde_json::json;
 
 use super::{ClientError, Session};
-use crate::cli::{LsArgs, RmArgs};
+use crate::client::options::{LsOptions, RmOptions};
 
 /// Prints the server's files: name and size, or one JSON line each with `--json`.
-pub async fn ls(args: &LsArgs) -> Result<(), ClientError> {
+pub async fn ls(args: &LsOptions) -> Result<(), ClientError> {
     let mut session = Session::connect(&args.client).await?;
     let request = if args.partial {
         Request::ListPartial
@@ -32,7 +32,7 @@ pub async fn ls(args: &LsArgs) -> Result<(), ClientError> {
 }
 
 /// Deletes one file on the server.
-pub async fn rm(args: &RmArgs) -> Result<(), ClientError> {
+pub async fn rm(args: &RmOptions) -> Result<(), ClientError> {
     let mut session = Session::connect(&args.client).await?;
     let name = args.name.clone();
     let request = if args.partial {

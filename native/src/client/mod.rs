@@ -6,6 +6,7 @@ mod error;
 pub mod exec;
 pub mod get;
 pub mod list;
+pub mod options;
 mod progress;
 pub mod put;
 pub mod send;
@@ -14,23 +15,24 @@ pub mod udp;
 use seam_core::messages::{clean_text, Reply, Request};
 use seam_core::Framing;
 
-use crate::cli::ClientArgs;
+use crate::exit::Exit;
 use crate::tls::{ReadHalf, WriteHalf};
 use crate::traced::{TraceSink, Traced};
 use crate::wire::{FrameReader, FrameWriter, Head, WireError};
 pub use error::ClientError;
+use options::ClientOptions;
 pub use progress::Progress;
 
 /// What a failed client command reports: a sentence, an exit code and a JSON line.
 pub trait CommandError: std::fmt::Display {
     /// The process exit code.
-    fn exit_code(&self) -> u8;
+    fn exit_code(&self) -> Exit;
     /// The failure as a JSON line for `--json`.
     fn to_json(&self) -> serde_json::Value;
 }
 
 impl CommandError for ClientError {
-    fn exit_code(&self) -> u8 {
+    fn exit_code(&self) -> Exit {
         ClientError::exit_code(self)
     }
     fn to_json(&self) -> serde_json::Value {
@@ -39,7 +41,7 @@ impl CommandError for ClientError {
 }
 
 impl CommandError for udp::UdpError {
-    fn exit_code(&self) -> u8 {
+    fn exit_code(&self) -> Exit {
         udp::UdpError::exit_code(self)
     }
     fn to_json(&self) -> serde_json::Value {
@@ -58,7 +60,7 @@ pub struct Session {
 impl Session {
     /// Connects (over TLS with `--tls`: the hello and its token go only after the
     /// handshake), says hello (with the token, if any) and waits for the welcome.
-    pub async fn connect(args: &ClientArgs) -> Result<Session, ClientError> {
+    pub async fn connect(args: &ClientOptions) -> Result<Session, ClientError> {
         let trace = match &args.trace {
             Some(path) => Some(TraceSink::create(path).map_err(|e| ClientError::local(path, e))?),
             None => None,
@@ -138,7 +140,7 @@ fn reply_of(head: Option<Head>) -> Result<Reply, ClientError> {
 
 /// Prints a result line: JSON with `--json`, else the human text (unless `--quiet`), its
 /// control characters (names and words from the server) made harmless.
-pub fn print_result(args: &ClientArgs, json: serde_json::Value, human: impl FnOnce() -> String) {
+pub fn print_result(args: &ClientOptions, json: serde_json::Value, human: impl FnOnce() -> String) {
     if args.json {
         println!("{json}");
     } else if !args.quiet {

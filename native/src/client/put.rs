@@ -10,11 +10,11 @@ use seam_core::BodyDigest;
 use serde_json::json;
 
 use super::{print_result, ClientError, Progress, Session};
-use crate::cli::PutArgs;
+use crate::client::options::PutOptions;
 use crate::transfer::{hash_prefix, FileSource};
 
 /// Uploads every file named on the command line, one after another on one connection.
-pub async fn run(args: &PutArgs) -> Result<(), ClientError> {
+pub async fn run(args: &PutOptions) -> Result<(), ClientError> {
     if args.name.is_some() && args.files.len() > 1 {
         return Err(ClientError::Usage(
             "--as names a single file; give one file with it".into(),
@@ -63,7 +63,7 @@ pub(crate) fn file_name(path: &Path) -> Result<String, ClientError> {
 
 async fn upload(
     session: &mut Session,
-    args: &PutArgs,
+    args: &PutOptions,
     path: &Path,
     name: &str,
 ) -> Result<(), ClientError> {

@@ -7,10 +7,10 @@ use seam_core::messages::{Reply, Request};
 use serde_json::json;
 
 use super::{print_result, ClientError, Session};
-use crate::cli::SendArgs;
+use crate::client::options::SendOptions;
 
 /// Sends the text and prints what comes back.
-pub async fn run(args: &SendArgs) -> Result<(), ClientError> {
+pub async fn run(args: &SendOptions) -> Result<(), ClientError> {
     let mut session = Session::connect(&args.client).await?;
     let body = args.text.as_bytes();
     let started = Instant::now();

@@ -15,7 +15,8 @@ use seam_core::{decode_datagram, DecodeError, Encoder, Framing};
 use serde_json::json;
 
 use super::ClientError;
-use crate::cli::UdpSendArgs;
+use crate::client::options::UdpSendOptions;
+use crate::exit::Exit;
 
 /// Largest payload of one UDP datagram over IPv4.
 pub const MAX_DATAGRAM: usize = 65_507;
@@ -52,10 +53,10 @@ pub enum UdpError {
 
 impl UdpError {
     /// The process exit code.
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_code(&self) -> Exit {
         match self {
-            UdpError::Lost { .. } | UdpError::Refused { .. } => crate::cli::EXIT_CONNECTION,
-            UdpError::Truncated { .. } => crate::cli::EXIT_FRAMING,
+            UdpError::Lost { .. } | UdpError::Refused { .. } => Exit::Connection,
+            UdpError::Truncated { .. } => Exit::Framing,
             UdpError::Client(error) => error.exit_code(),
         }
     }
@@ -73,7 +74,7 @@ impl UdpError {
 }
 
 /// Sends the text in one datagram and prints the echo.
-pub fn send(args: &UdpSendArgs) -> Result<(), UdpError> {
+pub fn send(args: &UdpSendOptions) -> Result<(), UdpError> {
     let to = args
         .to
         .to_socket_addrs()

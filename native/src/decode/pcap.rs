@@ -15,13 +15,14 @@ use seam_capture::{
 };
 use serde_json::{json, Value};
 
-use crate::cli::{DecodeArgs, DirectionChoice, StreamChoice, EXIT_FRAMING};
+use super::{DecodeOptions, Direction, StreamChoice};
+use crate::exit::Exit;
 
 /// Bytes read from the file at a time.
 const READ_LEN: usize = 1 << 20;
 
 /// Lists or decodes the capture at `path` as `args` say.
-pub fn run(path: &Path, args: &DecodeArgs) -> anyhow::Result<ExitCode> {
+pub fn run(path: &Path, args: &DecodeOptions) -> anyhow::Result<ExitCode> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut out = BufWriter::new(io::stdout().lock());
     let result = Session::new(args).run(file, &mut out);
@@ -38,14 +39,14 @@ enum Lane {
 }
 
 struct Session<'a> {
-    args: &'a DecodeArgs,
+    args: &'a DecodeOptions,
     tracker: Tracker,
     lanes: HashMap<(usize, Side), Lane>,
     failed: bool,
 }
 
 impl<'a> Session<'a> {
-    fn new(args: &'a DecodeArgs) -> Session<'a> {
+    fn new(args: &'a DecodeOptions) -> Session<'a> {
         Session {
             args,
             tracker: Tracker::new(Window::default()),
@@ -60,9 +61,9 @@ impl<'a> Session<'a> {
 
     fn chosen(&self, stream: usize, side: Side) -> bool {
         let direction = match self.args.direction {
-            DirectionChoice::Both => true,
-            DirectionChoice::Client => side == Side::Client,
-            DirectionChoice::Server => side == Side::Server,
+            Direction::Both => true,
+            Direction::Client => side == Side::Client,
+            Direction::Server => side == Side::Server,
         };
         direction
             && self.args.streams.iter().any(|choice| match choice {
@@ -120,7 +121,7 @@ impl<'a> Session<'a> {
         let lane = self
             .lanes
             .entry((stream, side))
-            .or_insert_with(|| Lane::Decoding(SegmentedDecoder::new(self.args.framing.framing())));
+            .or_insert_with(|| Lane::Decoding(SegmentedDecoder::new(self.args.framing.clone())));
         let Lane::Decoding(decoder) = lane else {
             while self.tracker.pop_ready(stream, side).is_some() {}
             return Ok(());
@@ -209,7 +210,7 @@ impl<'a> Session<'a> {
             anyhow::bail!("the capture has {} TCP stream(s)", infos.len());
         }
         Ok(if self.failed {
-            ExitCode::from(EXIT_FRAMING)
+            ExitCode::from(Exit::Framing)
         } else {
             ExitCode::SUCCESS
         })

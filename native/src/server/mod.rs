@@ -2,18 +2,23 @@
 //! `seam-core`; graceful shutdown on Ctrl-C or SIGTERM.
 
 mod chat;
-pub mod conn;
+mod config;
+mod conn;
 mod connection;
+mod embedded;
 mod exec;
 mod failure;
 mod files;
 mod shared;
 mod startup;
-pub mod storage;
+mod storage;
 mod tutorial;
 mod udp;
 mod upload;
 mod web;
+
+pub use config::{Config, TutorialListen};
+pub use embedded::{start, Running};
 
 use std::collections::HashSet;
 use std::sync::atomic::AtomicU64;
@@ -22,13 +27,13 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use seam_core::messages::{ErrorCode, Reply};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
-use crate::cli::ServeArgs;
-use crate::tls::server::{CertSource, ServerTls};
+use crate::tls::server::{CertSource, Opened, ServerTls, PLAIN_ON_TLS};
+use crate::tls::Stream;
 use crate::traced::TraceSink;
 use conn::refuse;
 use shared::{Shared, SHUTDOWN_GRACE};
@@ -38,7 +43,18 @@ use storage::Root;
 const GRACE_WRITE: Duration = Duration::from_secs(5);
 
 /// Runs the server until Ctrl-C or SIGTERM.
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    serve(config, shutdown_signal(), |_| {}).await
+}
+
+/// Runs the server until `until` resolves, then shuts down gracefully: no new connections,
+/// running transfers get [`SHUTDOWN_GRACE`] to finish. `listening` is told the main
+/// listener's address once the server is serving.
+pub async fn serve(
+    args: Config,
+    until: impl std::future::Future<Output = ()>,
+    listening: impl FnOnce(std::net::SocketAddr),
+) -> anyhow::Result<()> {
     startup::check_exposure(&args)?;
     tutorial::check(&args.tutorial, args.insecure, !args.allow_exec.is_empty())?;
     let exec = if args.allow_exec.is_empty() {
@@ -46,7 +62,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Some(Arc::new(exec::policy::ExecPolicy::new(
             &args.allow_exec,
-            Duration::from_secs_f64(args.exec_timeout),
+            args.exec_timeout,
             args.exec_output_cap,
             args.exec_max_running,
         )?))
@@ -83,7 +99,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let shared = Arc::new(Shared {
         root,
         token: args.token.clone(),
-        idle_timeout: Duration::from_secs(args.idle_timeout),
+        idle_timeout: args.idle_timeout,
         max_upload: args.max_upload,
         uploading: Mutex::new(HashSet::new()),
         shutdown,
@@ -117,7 +133,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(policy) = &shared.exec {
         info!(allowed = ?policy.names(), timeout = ?policy.timeout, output_cap = policy.output_cap, "exec is on");
     }
-    let partial_ttl = Duration::from_secs_f64(args.partial_ttl);
+    let partial_ttl = args.partial_ttl;
     files::sweep_partials(&shared, partial_ttl).await;
     tokio::spawn(files::sweep_partials_every(shared.clone(), partial_ttl));
     if let Some(socket) = udp {
@@ -154,7 +170,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let slots = Arc::new(Semaphore::new(args.max_conns));
     let tutorial_tasks = tutorial::spawn(tutorials, &shared, &slots);
     let mut connections = JoinSet::new();
-    let signal = shutdown_signal();
+    listening(local);
+    let signal = until;
     tokio::pin!(signal);
     loop {
         tokio::select! {
@@ -176,7 +193,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                     Ok(slot) => {
                         let shared = shared.clone();
                         connections.spawn(async move {
-                            if let Some(stream) = crate::tls::server::open(stream, tls.as_deref(), idle, peer, id).await {
+                            if let Some(stream) = open(stream, tls.as_deref(), idle, peer, id).await {
                                 connection::serve(stream, peer, id, shared).await;
                             }
                             drop(slot);
@@ -186,7 +203,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                         warn!(%peer, conn = id, max = args.max_conns, "refused: too many connections");
                         let max = args.max_conns;
                         connections.spawn(async move {
-                            if let Some(stream) = crate::tls::server::open(stream, tls.as_deref(), idle, peer, id).await {
+                            if let Some(stream) = open(stream, tls.as_deref(), idle, peer, id).await {
                                 refuse(stream, busy(max)).await;
                             }
                         });
@@ -225,7 +242,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 /// The TLS configuration with `--tls` or `--tls-cert`: the given certificate, or the one
 /// in the state folder (made there on first start).
-fn load_tls(args: &ServeArgs, root: &Root) -> anyhow::Result<Option<Arc<ServerTls>>> {
+fn load_tls(args: &Config, root: &Root) -> anyhow::Result<Option<Arc<ServerTls>>> {
     let source = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => CertSource::Files { cert, key },
         _ if args.tls => CertSource::StateDir(
@@ -252,6 +269,26 @@ fn busy(max: usize) -> Reply {
         ErrorCode::Busy,
         format!("the server is at its limit of {max} connections; try again later"),
     )
+}
+
+/// An accepted connection, ready to serve (after the TLS handshake, with `--tls`); a plain
+/// client on the TLS listener is told to add `--tls`.
+async fn open(
+    tcp: TcpStream,
+    tls: Option<&ServerTls>,
+    idle: Duration,
+    peer: std::net::SocketAddr,
+    id: u64,
+) -> Option<Stream> {
+    match crate::tls::server::open(tcp, tls, idle, peer, id).await {
+        Opened::Ready(stream) => Some(stream),
+        Opened::PlainOnTls(tcp) => {
+            let reply = Reply::error(ErrorCode::BadRequest, PLAIN_ON_TLS);
+            refuse(Stream::Plain(tcp), reply).await;
+            None
+        }
+        Opened::Gone => None,
+    }
 }
 
 /// Resolves on Ctrl-C, or SIGTERM on Unix.

@@ -4,7 +4,7 @@
 use anyhow::bail;
 use tracing::warn;
 
-use crate::cli::ServeArgs;
+use super::config::Config;
 
 /// Shortest token accepted on a listener that is not loopback, in bytes: 16 random bytes
 /// (or 22 characters of base64) are beyond guessing over a network.
@@ -16,7 +16,7 @@ pub const MIN_TOKEN_LEN: usize = 16;
 /// without a token; a non-loopback listener without `--tls` (or with `--udp`) unless
 /// `--insecure`. Warns when `--max-chat` leaves chat members (exempt from the idle
 /// timeout) room to hold every connection.
-pub fn check_exposure(args: &ServeArgs) -> anyhow::Result<()> {
+pub fn check_exposure(args: &Config) -> anyhow::Result<()> {
     if args.max_chat >= args.max_conns {
         warn!(
             max_chat = args.max_chat,
@@ -62,7 +62,7 @@ pub fn check_exposure(args: &ServeArgs) -> anyhow::Result<()> {
 
 /// A listener off loopback must encrypt and authenticate: `--tls` and a token, unless
 /// `--insecure` (which is said at every start). UDP is never encrypted: loopback only.
-fn check_tls_rules(args: &ServeArgs) -> anyhow::Result<()> {
+fn check_tls_rules(args: &Config) -> anyhow::Result<()> {
     let tls = args.tls || args.tls_cert.is_some();
     if args.listen.ip().is_loopback() {
         return Ok(());

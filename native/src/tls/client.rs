@@ -15,7 +15,7 @@ use tokio_rustls::{TlsConnector, TlsStream};
 use super::known_servers::{self, KnownServers};
 use super::verify::{Pin, PinningVerifier};
 use super::{provider, Fingerprint, Stream};
-use crate::cli::ClientArgs;
+use crate::client::options::ClientOptions;
 use crate::client::ClientError;
 
 /// How this connection decides to trust the server, kept to explain a refusal and to pin
@@ -31,7 +31,7 @@ enum Trust {
 
 /// Connects to `args.server`: plain TCP, or TLS with `--tls`, `--fingerprint`, `--tls-ca`
 /// or `SEAM_TLS=1`.
-pub async fn connect(args: &ClientArgs) -> Result<Stream, ClientError> {
+pub async fn connect(args: &ClientOptions) -> Result<Stream, ClientError> {
     let server = &args.server;
     let tcp = TcpStream::connect(server)
         .await

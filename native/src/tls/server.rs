@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use seam_core::messages::{ErrorCode, Reply};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -160,19 +159,29 @@ fn write_new(path: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
     written.with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// What became of an accepted connection on the way to a [`Stream`].
+pub enum Opened {
+    /// Ready to serve: as accepted without TLS; with TLS, after the handshake.
+    Ready(Stream),
+    /// A plain Seam client on the TLS listener: it is to be told [`PLAIN_ON_TLS`] in a
+    /// plain error frame.
+    PlainOnTls(TcpStream),
+    /// Not served: closed first, or a failed or stalled handshake (logged).
+    Gone,
+}
+
 /// Turns an accepted connection into a [`Stream`]: as it is without TLS; with TLS, after a
-/// handshake that must finish within `limit`. `None` when the connection is not served (a
-/// failed or stalled handshake, logged; a plain client, told to add `--tls`).
+/// handshake that must finish within `limit`.
 pub async fn open(
     tcp: TcpStream,
     tls: Option<&ServerTls>,
     limit: Duration,
     peer: SocketAddr,
     id: u64,
-) -> Option<Stream> {
+) -> Opened {
     let _ = tcp.set_nodelay(true);
     let Some(tls) = tls else {
-        return Some(Stream::Plain(tcp));
+        return Opened::Ready(Stream::Plain(tcp));
     };
     let handshake = async {
         // A TLS client starts with a handshake record (type 22); a Seam client with the
@@ -192,27 +201,22 @@ pub async fn open(
             .map(Ok)
     };
     match tokio::time::timeout(limit, handshake).await {
-        Ok(Ok(Ok(stream))) => Some(Stream::Tls(Box::new(TlsStream::Server(stream)))),
+        Ok(Ok(Ok(stream))) => Opened::Ready(Stream::Tls(Box::new(TlsStream::Server(stream)))),
         Ok(Ok(Err(Some(tcp)))) => {
             warn!(conn = id, %peer, "a plain (non-TLS) client connected to the TLS listener; telling it to add --tls");
-            crate::server::conn::refuse(
-                Stream::Plain(tcp),
-                Reply::error(ErrorCode::BadRequest, PLAIN_ON_TLS),
-            )
-            .await;
-            None
+            Opened::PlainOnTls(tcp)
         }
         Ok(Ok(Err(None))) => {
             debug!(conn = id, %peer, "closed before the TLS handshake");
-            None
+            Opened::Gone
         }
         Ok(Err(error)) => {
             warn!(conn = id, %peer, %error, "TLS handshake failed (a client refusing our certificate shows here as an alert)");
-            None
+            Opened::Gone
         }
         Err(_) => {
             warn!(conn = id, %peer, secs = limit.as_secs(), "TLS handshake not finished within the idle timeout; closing");
-            None
+            Opened::Gone
         }
     }
 }

@@ -8,7 +8,7 @@ use seam_core::dialect::Dialect;
 
 use super::conn::DialectConn;
 use super::REPLY_TIMEOUT;
-use crate::cli::ExecArgs;
+use crate::client::options::ExecOptions;
 use crate::client::ClientError;
 
 /// The command line as the text a tutorial client would type: one argument as it is (a
@@ -22,7 +22,7 @@ pub fn command_text(argv: &[String]) -> Result<String, ClientError> {
 }
 
 /// Sends the command and writes its output to standard output.
-pub async fn run(args: &ExecArgs, dialect: Dialect) -> Result<(), ClientError> {
+pub async fn run(args: &ExecOptions, dialect: Dialect) -> Result<(), ClientError> {
     let text = command_text(&args.argv)?;
     let request = command_request(dialect, &text).map_err(|e| ClientError::Usage(e.to_string()))?;
     let mut reader = ReplyReader::command(dialect)

@@ -9,11 +9,11 @@ use serde_json::json;
 
 use super::conn::DialectConn;
 use super::REPLY_TIMEOUT;
-use crate::cli::SendArgs;
+use crate::client::options::SendOptions;
 use crate::client::{print_result, ClientError};
 
 /// Sends the text and prints what comes back.
-pub async fn run(args: &SendArgs, dialect: Dialect) -> Result<(), ClientError> {
+pub async fn run(args: &SendOptions, dialect: Dialect) -> Result<(), ClientError> {
     let request = echo_request(dialect, args.text.as_bytes())
         .map_err(|e| ClientError::Usage(e.to_string()))?;
     let mut conn = DialectConn::connect(

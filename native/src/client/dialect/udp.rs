@@ -8,12 +8,12 @@ use seam_core::dialect::client::{echo_request, expected_echo};
 use seam_core::dialect::Dialect;
 use serde_json::json;
 
-use crate::cli::UdpSendArgs;
+use crate::client::options::UdpSendOptions;
 use crate::client::udp::{classify, UdpError};
 use crate::client::ClientError;
 
 /// Sends the datagram and prints the reply.
-pub fn send(args: &UdpSendArgs, dialect: Dialect) -> Result<(), UdpError> {
+pub fn send(args: &UdpSendOptions, dialect: Dialect) -> Result<(), UdpError> {
     let to = args
         .to
         .to_socket_addrs()

@@ -14,13 +14,13 @@ use serde_json::json;
 
 use super::conn::DialectConn;
 use super::{CLOSE_WAIT, NO_ACK, REPLY_TIMEOUT};
-use crate::cli::PutArgs;
+use crate::client::options::PutOptions;
 use crate::client::put::file_name;
 use crate::client::{print_result, ClientError, Progress};
 use crate::transfer::FileSource;
 
 /// Uploads every file on one connection in the dialect's own bytes.
-pub async fn run(args: &PutArgs, dialect: Dialect) -> Result<(), ClientError> {
+pub async fn run(args: &PutOptions, dialect: Dialect) -> Result<(), ClientError> {
     if args.name.is_some() && args.files.len() > 1 {
         return Err(ClientError::Usage(
             "--as names a single file; give one file with it".into(),
@@ -54,7 +54,7 @@ pub async fn run(args: &PutArgs, dialect: Dialect) -> Result<(), ClientError> {
 
 async fn upload(
     conn: &mut DialectConn,
-    args: &PutArgs,
+    args: &PutOptions,
     dialect: Dialect,
     path: &Path,
     name: &str,

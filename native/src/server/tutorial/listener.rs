@@ -14,7 +14,7 @@ use tracing::{info, warn};
 
 use super::stream::TutorialStream;
 use super::{command, echo, udp, uploads};
-use crate::cli::TutorialListen;
+use crate::server::config::TutorialListen;
 use crate::server::shared::{Shared, SHUTDOWN_GRACE};
 
 /// A bound tutorial listener.

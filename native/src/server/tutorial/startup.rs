@@ -5,7 +5,7 @@
 
 use anyhow::bail;
 
-use crate::cli::TutorialListen;
+use crate::server::config::TutorialListen;
 
 /// Refuses, with a sentence saying why and what to do, any `--tutorial` the rules forbid.
 pub fn check(listens: &[TutorialListen], insecure: bool, exec_allowed: bool) -> anyhow::Result<()> {
