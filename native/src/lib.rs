@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod allocator;
+mod atomic_file;
 pub mod bench;
 pub mod check;
 pub mod client;

@@ -11,8 +11,9 @@ use seam_core::BodyDigest;
 use serde_json::json;
 
 use super::{print_result, ClientError, Progress, Session};
+use crate::atomic_file::atomic_commit;
 use crate::client::options::GetOptions;
-use crate::transfer::{hash_prefix, FileSink};
+use crate::transfer::{file_work, hash_prefix, FileSink};
 
 /// Downloads every name on the command line, one after another on one connection.
 pub async fn run(args: &GetOptions) -> Result<(), ClientError> {
@@ -97,10 +98,17 @@ async fn download(
             ))
         }
     };
-    let mut file =
-        open_partial(&partial, held == 0).map_err(|e| ClientError::local(&partial, e))?;
-    let mut digest = BodyDigest::new();
-    hash_prefix(&mut file, held, &mut digest).map_err(|e| ClientError::local(&partial, e))?;
+    // Opening and hashing what is held read the disk: on the file pool, off the runtime.
+    let opening = partial.clone();
+    let (file, digest) = file_work(move || {
+        let mut file = open_partial(&opening, held == 0)?;
+        let mut digest = BodyDigest::new();
+        hash_prefix(&mut file, held, &mut digest)?;
+        Ok((file, digest))
+    })
+    .await
+    .and_then(|opened| opened)
+    .map_err(|e| ClientError::local(&partial, e))?;
     let progress = Progress::new(args.client.quiet || args.client.json, name, held, total);
     let mut sink = FileSink::start(file, digest);
     // Every byte received is written before an error is reported, so --resume can go on
@@ -145,7 +153,11 @@ async fn download(
             actual: md5,
         });
     }
-    commit(file, &partial, dest).map_err(|e| ClientError::local(dest, e))?;
+    let (temp, final_path) = (partial.clone(), dest.to_path_buf());
+    file_work(move || atomic_commit(file, &temp, &final_path))
+        .await
+        .and_then(|committed| committed)
+        .map_err(|e| ClientError::local(dest, e))?;
     let seconds = started.elapsed().as_secs_f64();
     print_result(
         &args.client,
@@ -190,16 +202,4 @@ fn open_partial(path: &Path, truncate: bool) -> std::io::Result<File> {
         file.set_len(0)?;
     }
     Ok(file)
-}
-
-/// fsync, rename into place, fsync the folder.
-fn commit(file: File, partial: &Path, dest: &Path) -> std::io::Result<()> {
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(partial, dest)?;
-    let folder = match dest.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    File::open(folder)?.sync_all()
 }

@@ -121,8 +121,12 @@ pub async fn receive_upload(
     };
     if partial.len() > total {
         // What is held is longer than the new file: it belongs to another upload.
-        partial.discard();
-        partial = root.open_partial(name, false).map_err(refusal)?;
+        let (root, name) = (root.clone(), name.to_string());
+        partial = on_pool(move || {
+            partial.discard();
+            root.open_partial(&name, false)
+        })
+        .await?;
     }
     let offset = partial.len();
     if let Err(refusal) = check_partial_quota(&conn.shared, name, total - offset).await {

@@ -14,6 +14,8 @@ use seam_core::names::{partial_name, validate_name};
 use seam_core::BodyDigest;
 use thiserror::Error;
 
+use crate::atomic_file::atomic_commit;
+
 /// Why a storage operation failed.
 #[derive(Debug, Error)]
 pub enum StorageError {
@@ -171,16 +173,13 @@ impl Root {
     /// [`Root::stored_md5`]), rename, fsync the folder.
     pub fn commit_upload(&self, partial: Partial, name: &str) -> Result<(), StorageError> {
         let final_path = self.path(name)?;
-        partial.file.sync_all()?;
         let stamp = Stamp::of(&partial.file.metadata()?);
         let md5 = partial.digest.clone().finish_hex();
         // A record that fails to be written is made again by the first download.
         let _ = write_md5_record(&partial.md5_path, &stamp, &md5);
-        drop(partial.file);
-        std::fs::rename(&partial.path, &final_path)?;
+        let committed = atomic_commit(partial.file, &partial.path, &final_path);
         self.recount_partials();
-        File::open(&self.dir)?.sync_all()?;
-        Ok(())
+        Ok(committed?)
     }
 
     /// The partial files of unfinished uploads, by the name they will have, sorted.
