@@ -12,7 +12,8 @@ use seam_core::messages::{
 };
 use tokio::sync::mpsc;
 
-use super::{ClientError, Session};
+use super::error::ClientError;
+use super::session::Session;
 use crate::client::options::ChatOptions;
 
 /// Lines read ahead of the connection, at most.

@@ -5,7 +5,8 @@ use std::io::Write;
 
 use seam_core::messages::{OutputStream, Reply, Request};
 
-use super::{ClientError, Session};
+use super::error::ClientError;
+use super::session::Session;
 use crate::client::options::ExecOptions;
 
 /// Runs the command; `Ok` holds the exit code to end with: the program's own, or 128+N

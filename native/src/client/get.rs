@@ -10,7 +10,10 @@ use seam_core::names::{partial_name, validate_name};
 use seam_core::BodyDigest;
 use serde_json::json;
 
-use super::{print_result, ClientError, Progress, Session};
+use super::error::ClientError;
+use super::output::print_result;
+use super::progress::Progress;
+use super::session::Session;
 use crate::atomic_file::atomic_commit;
 use crate::client::options::GetOptions;
 use crate::transfer::{file_work, hash_prefix, FileSink};

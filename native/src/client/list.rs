@@ -3,7 +3,8 @@
 use seam_core::messages::{clean_text, Reply, Request};
 use serde_json::json;
 
-use super::{ClientError, Session};
+use super::error::ClientError;
+use super::session::Session;
 use crate::client::options::{LsOptions, RmOptions};
 
 /// Prints the server's files: name and size, or one JSON line each with `--json`.

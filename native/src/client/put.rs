@@ -9,7 +9,10 @@ use seam_core::messages::{Reply, Request};
 use seam_core::BodyDigest;
 use serde_json::json;
 
-use super::{print_result, ClientError, Progress, Session};
+use super::error::ClientError;
+use super::output::print_result;
+use super::progress::Progress;
+use super::session::Session;
 use crate::client::options::PutOptions;
 use crate::transfer::{hash_prefix, FileSource};
 

@@ -6,7 +6,9 @@ use std::time::Instant;
 use seam_core::messages::{Reply, Request};
 use serde_json::json;
 
-use super::{print_result, ClientError, Session};
+use super::error::ClientError;
+use super::output::print_result;
+use super::session::Session;
 use crate::client::options::SendOptions;
 
 /// Sends the text and prints what comes back.

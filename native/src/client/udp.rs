@@ -14,7 +14,7 @@ use seam_core::messages::{Reply, Request};
 use seam_core::{decode_datagram, DecodeError, Encoder, Framing};
 use serde_json::json;
 
-use super::ClientError;
+use super::error::ClientError;
 use crate::client::options::UdpSendOptions;
 use crate::exit::Exit;
 

@@ -3,19 +3,18 @@
 //! and the one stream type, plain or TLS, that server connections and client sessions read
 //! and write. rustls with the ring provider does the cryptography.
 
-pub mod client;
 mod fingerprint;
 pub mod known_servers;
 pub mod server;
 mod stream;
-mod verify;
+pub mod verify;
 
 use std::sync::Arc;
 
 use tokio_rustls::rustls::crypto::CryptoProvider;
 
 pub use fingerprint::Fingerprint;
-pub use stream::{ReadHalf, Stream, WriteHalf};
+pub use stream::{transport, ReadHalf, Stream, WriteHalf};
 
 /// The cryptography every TLS connection of `seam` uses: rustls' ring provider.
 pub fn provider() -> Arc<CryptoProvider> {

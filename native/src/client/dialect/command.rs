@@ -8,8 +8,8 @@ use seam_core::dialect::Dialect;
 
 use super::conn::DialectConn;
 use super::REPLY_TIMEOUT;
+use crate::client::error::ClientError;
 use crate::client::options::ExecOptions;
-use crate::client::ClientError;
 
 /// The command line as the text a tutorial client would type: one argument as it is (a
 /// whole command line), several joined with shell quoting where a word needs it.

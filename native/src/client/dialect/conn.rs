@@ -11,7 +11,7 @@ use thiserror::Error;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::client::ClientError;
+use crate::client::error::ClientError;
 use crate::traced::{TraceSink, Traced};
 
 /// Why an exchange in a dialect failed, in words a tutorial's reader knows.

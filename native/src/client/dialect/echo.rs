@@ -9,8 +9,9 @@ use serde_json::json;
 
 use super::conn::DialectConn;
 use super::REPLY_TIMEOUT;
+use crate::client::error::ClientError;
 use crate::client::options::SendOptions;
-use crate::client::{print_result, ClientError};
+use crate::client::output::print_result;
 
 /// Sends the text and prints what comes back.
 pub async fn run(args: &SendOptions, dialect: Dialect) -> Result<(), ClientError> {

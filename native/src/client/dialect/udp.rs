@@ -8,9 +8,9 @@ use seam_core::dialect::client::{echo_request, expected_echo};
 use seam_core::dialect::Dialect;
 use serde_json::json;
 
+use crate::client::error::ClientError;
 use crate::client::options::UdpSendOptions;
 use crate::client::udp::{classify, UdpError};
-use crate::client::ClientError;
 
 /// Sends the datagram and prints the reply.
 pub fn send(args: &UdpSendOptions, dialect: Dialect) -> Result<(), UdpError> {

@@ -14,9 +14,11 @@ use serde_json::json;
 
 use super::conn::DialectConn;
 use super::{CLOSE_WAIT, NO_ACK, REPLY_TIMEOUT};
+use crate::client::error::ClientError;
 use crate::client::options::PutOptions;
+use crate::client::output::print_result;
+use crate::client::progress::Progress;
 use crate::client::put::file_name;
-use crate::client::{print_result, ClientError, Progress};
 use crate::transfer::FileSource;
 
 /// Uploads every file on one connection in the dialect's own bytes.

@@ -12,11 +12,11 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{CertificateError, ClientConfig, Error as TlsError, RootCertStore};
 use tokio_rustls::{TlsConnector, TlsStream};
 
-use super::known_servers::{self, KnownServers};
-use super::verify::{Pin, PinningVerifier};
-use super::{provider, Fingerprint, Stream};
-use crate::client::options::ClientOptions;
-use crate::client::ClientError;
+use super::error::ClientError;
+use super::options::ClientOptions;
+use crate::tls::known_servers::{self, KnownServers};
+use crate::tls::verify::{Pin, PinningVerifier};
+use crate::tls::{provider, transport, Fingerprint, Stream};
 
 /// How this connection decides to trust the server, kept to explain a refusal and to pin
 /// a first-use certificate afterwards.
@@ -100,12 +100,7 @@ pub async fn connect(args: &ClientOptions) -> Result<Stream, ClientError> {
     };
     let connector = TlsConnector::from(Arc::new(config));
     let limit = Duration::from_secs_f64(tls.handshake_timeout);
-    let stream = match tokio::time::timeout(
-        limit,
-        connector.connect(name, super::stream::transport(tcp)),
-    )
-    .await
-    {
+    let stream = match tokio::time::timeout(limit, connector.connect(name, transport(tcp))).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(error)) => return Err(explain(server, host, &trust, error)),
         Err(_) => {
