@@ -1,17 +1,28 @@
 //! The library without the command line: a server started inside the test process from a
 //! `server::Config`, driven through the client commands' option types, then shut down.
 
-mod common;
-
+use std::future::Future;
 use std::time::Duration;
 
-use common::{md5_of, write_pattern, TempDir};
 use seam_native::client::options::{ClientOptions, GetOptions, PutOptions};
 use seam_native::client::{get, put};
 use seam_native::server::{self, Config};
+use serial_test::parallel;
+
+use crate::common::{md5_of, write_pattern, TempDir};
 
 /// Bounds every step: a hang fails the test instead of stalling the suite.
 const STEP: Duration = Duration::from_secs(20);
+
+/// Runs a test's body on a runtime of its own, as a program embedding Seam would.
+fn on_runtime(body: impl Future<Output = ()>) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("the runtime starts")
+        .block_on(body);
+}
 
 fn config_in(dir: &TempDir) -> Config {
     Config {
@@ -21,8 +32,13 @@ fn config_in(dir: &TempDir) -> Config {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_started_from_a_config_stores_a_file_returns_it_and_shuts_down() {
+#[test]
+#[parallel(heavy)]
+fn a_server_started_from_a_config_stores_a_file_returns_it_and_shuts_down() {
+    on_runtime(started_from_a_config());
+}
+
+async fn started_from_a_config() {
     let dir = TempDir::new("in-process");
     let running = tokio::time::timeout(STEP, server::start(config_in(&dir)))
         .await
@@ -76,8 +92,13 @@ async fn a_server_started_from_a_config_stores_a_file_returns_it_and_shuts_down(
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn starting_refuses_a_blank_token_with_the_reason() {
+#[test]
+#[parallel(heavy)]
+fn starting_refuses_a_blank_token_with_the_reason() {
+    on_runtime(refuses_a_blank_token());
+}
+
+async fn refuses_a_blank_token() {
     let dir = TempDir::new("in-process-token");
     let config = Config {
         token: Some("   ".into()),

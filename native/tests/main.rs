@@ -22,6 +22,7 @@ mod exec_endings;
 mod faults;
 mod hostile_server;
 mod idle_memory;
+mod in_process;
 mod stored_files;
 mod tls;
 mod transfers;
