@@ -99,7 +99,7 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("the async runtime starts")
 }
 
-/// Logs to stderr; `RUST_LOG` (e.g. `seam=debug`) sets the detail, `info` by default.
+/// Logs to stderr; `RUST_LOG` (e.g. `debug`, or `seam_native::server=debug`) sets the detail, `info` by default.
 fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

@@ -135,7 +135,7 @@ pub async fn serve(
     }
     let partial_ttl = args.partial_ttl;
     files::sweep_partials(&shared, partial_ttl).await;
-    tokio::spawn(files::sweep_partials_every(shared.clone(), partial_ttl));
+    let sweeper = tokio::spawn(files::sweep_partials_every(shared.clone(), partial_ttl));
     if let Some(socket) = udp {
         tokio::spawn(udp::serve(socket, shared.shutdown.clone()));
     }
@@ -235,6 +235,11 @@ pub async fn serve(
     }
     for task in tutorial_tasks {
         let _ = task.await;
+    }
+    // Nothing of this server outlives it on a runtime that goes on (a program embedding it).
+    sweeper.abort();
+    if let Some((page, _)) = web {
+        page.abort();
     }
     info!("stopped");
     Ok(())
