@@ -110,3 +110,29 @@ async fn refuses_a_blank_token() {
     let error = refused.err().expect("a blank token is refused");
     assert!(error.to_string().contains("empty token"), "{error:#}");
 }
+
+#[test]
+#[parallel(heavy)]
+fn dropping_a_running_server_stops_it() {
+    on_runtime(dropped_server_stops());
+}
+
+async fn dropped_server_stops() {
+    let dir = TempDir::new("in-process-drop");
+    let running = tokio::time::timeout(STEP, server::start(config_in(&dir)))
+        .await
+        .expect("the server starts in time")
+        .expect("the server starts");
+    let addr = running.addr();
+    drop(running);
+    let stopped = tokio::time::timeout(STEP, async {
+        while tokio::net::TcpStream::connect(addr).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(
+        stopped.is_ok(),
+        "{addr} still accepts connections after the drop"
+    );
+}

@@ -14,7 +14,7 @@ use super::output::print_result;
 use super::progress::Progress;
 use super::session::Session;
 use crate::client::options::PutOptions;
-use crate::transfer::{hash_prefix, FileSource};
+use crate::transfer::{file_work, hash_prefix, FileSource};
 
 /// Uploads every file named on the command line, one after another on one connection.
 pub async fn run(args: &PutOptions) -> Result<(), ClientError> {
@@ -97,7 +97,12 @@ async fn upload(
     // the MD5 check at the end refuses the upload.
     let mut digest = BodyDigest::new();
     if offset > 0 {
-        hash_prefix(&mut file, offset, &mut digest).map_err(|e| ClientError::local(path, e))?;
+        // Hashing what the server holds reads the disk: on the file pool, off the runtime.
+        (file, digest) =
+            file_work(move || hash_prefix(&mut file, offset, &mut digest).map(|()| (file, digest)))
+                .await
+                .and_then(|hashed| hashed)
+                .map_err(|e| ClientError::local(path, e))?;
     }
     let size = total - offset;
     let progress = Progress::new(args.client.quiet || args.client.json, name, offset, total);
