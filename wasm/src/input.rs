@@ -7,7 +7,7 @@
 //! several times this file's weight.
 
 use seam_core::{ByteOrder, Framing};
-use seam_page_model::{Scenario, SendMode, SendSpec};
+use seam_page_model::{Scenario, ScenarioCut, SendMode, SendSpec};
 use serde_json::{Map, Value};
 use wasm_bindgen::JsValue;
 
@@ -44,15 +44,17 @@ pub fn scenario(scenario: &JsValue) -> Result<Scenario, String> {
 
 fn read_scenario(value: &Value) -> Result<Scenario, String> {
     let mut scenario = Scenario::default();
+    let (mut cut, mut cuts) = (String::from("sent"), Vec::new());
     for (key, value) in object(value, "a scenario")? {
         match key.as_str() {
             "framing" => scenario.framing = read_framing(value)?,
             "sends" => scenario.sends = list(value, key, read_send)?,
-            "cut" => scenario.cut = text(value, key)?,
-            "cuts" => scenario.cuts = list(value, key, |n| whole(n, key, u64::MAX))?,
+            "cut" => cut = text(value, key)?,
+            "cuts" => cuts = list(value, key, |n| whole(n, key, u64::MAX))?,
             _ => {}
         }
     }
+    scenario.cut = ScenarioCut::from_form(&cut, cuts).map_err(|e| e.to_string())?;
     Ok(scenario)
 }
 

@@ -131,12 +131,12 @@ impl Timeline {
         Timeline::from_parts(crate::framing(&options)?, bytes, &chunks, messages)
     }
 
-    /// A scenario (core's `Scenario`: `{framing, sends, cut, cuts}`) encoded and cut.
+    /// A scenario (the page model's `Scenario`: `{framing, sends, cut, cuts}`) encoded and cut.
     /// Throws when the cut spec is bad; a send that cannot be encoded is left out and its
     /// error shown by [`Timeline::sends`].
     pub fn scenario(scenario: JsValue) -> Result<Timeline, JsValue> {
         let scenario = crate::input::scenario(&scenario).map_err(error)?;
-        let built = scenario.build().map_err(error)?;
+        let built = scenario.build();
         let mut timeline = Timeline::from_parts(
             scenario.framing,
             built.bytes,

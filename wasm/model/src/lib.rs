@@ -27,6 +27,6 @@ pub use replay::{
 };
 pub use sample::{decode_tally, sample_stream, SampleStream, Tally};
 pub use scenario::{
-    encode_sends, lengths_between_cuts, preset, BuiltScenario, EncodedSend, Scenario, SendError,
-    SendMode, SendSpec, PRESETS,
+    encode_sends, preset, BuiltScenario, EncodedSend, Scenario, ScenarioCut, SendError, SendMode,
+    SendSpec, PRESETS,
 };

@@ -458,17 +458,104 @@ pub const PRESETS: &[(&str, &str)] = &[
 ];
 
 /// A whole scenario: framing, sends and how the stream is cut.
+///
+/// Its serde form is the page's: `{framing, sends, cut, cuts}`, where `cut` is a [`Cut`]
+/// spec (`merge:1460`, `reads:4,5`, ...) or `manual` to cut at the offsets `cuts`; a missing
+/// field takes its default (`cut` as sent), unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(try_from = "ScenarioForm", into = "ScenarioForm")]
 pub struct Scenario {
     /// The framing both sides use.
     pub framing: Framing,
     /// The sender's `send()` calls, in order.
     pub sends: Vec<SendSpec>,
-    /// A [`Cut`] spec (`merge:1460`, `reads:4,5`, ...), or `manual` to cut at `cuts`.
-    pub cut: String,
-    /// With `cut = "manual"`: the offsets where the stream is cut.
-    pub cuts: Vec<u64>,
+    /// How the network cuts the stream.
+    pub cut: ScenarioCut,
+}
+
+/// How a scenario's stream is cut into the receiver's chunks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScenarioCut {
+    /// By one of core's rules.
+    Rule(Cut),
+    /// By hand, before each of these stream offsets (any order; duplicates, 0 and offsets
+    /// at or past the end are ignored).
+    Manual(Vec<u64>),
+}
+
+impl Default for ScenarioCut {
+    fn default() -> Self {
+        ScenarioCut::Rule(Cut::AsSent)
+    }
+}
+
+impl ScenarioCut {
+    /// The cut of the page's form: `spec` is a [`Cut`] spec, or `manual` to cut at `cuts`
+    /// (which any other spec ignores).
+    pub fn from_form(spec: &str, cuts: Vec<u64>) -> Result<ScenarioCut, CutSpecError> {
+        if spec.trim() == MANUAL {
+            Ok(ScenarioCut::Manual(cuts))
+        } else {
+            spec.parse().map(ScenarioCut::Rule)
+        }
+    }
+
+    /// The lengths of the chunks a stream of sends of these lengths is cut into.
+    pub fn chunk_lengths(&self, send_lengths: &[usize]) -> Vec<usize> {
+        match self {
+            ScenarioCut::Rule(cut) => cut.chunk_lengths(send_lengths),
+            ScenarioCut::Manual(cuts) => {
+                let total = send_lengths.iter().map(|&n| n as u64).sum();
+                lengths_between_cuts(total, cuts)
+            }
+        }
+    }
+}
+
+/// The spec of a [`ScenarioCut::Manual`] in the page's form.
+const MANUAL: &str = "manual";
+
+/// A [`Scenario`] as the page writes it, with the cut as text.
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+struct ScenarioForm {
+    framing: Framing,
+    sends: Vec<SendSpec>,
+    cut: String,
+    cuts: Vec<u64>,
+}
+
+impl Default for ScenarioForm {
+    fn default() -> Self {
+        Scenario::default().into()
+    }
+}
+
+impl TryFrom<ScenarioForm> for Scenario {
+    type Error = CutSpecError;
+
+    fn try_from(form: ScenarioForm) -> Result<Scenario, CutSpecError> {
+        Ok(Scenario {
+            framing: form.framing,
+            sends: form.sends,
+            cut: ScenarioCut::from_form(&form.cut, form.cuts)?,
+        })
+    }
+}
+
+impl From<Scenario> for ScenarioForm {
+    fn from(scenario: Scenario) -> ScenarioForm {
+        let (cut, cuts) = match scenario.cut {
+            ScenarioCut::Rule(cut) => (cut.to_string(), Vec::new()),
+            ScenarioCut::Manual(cuts) => (MANUAL.to_string(), cuts),
+        };
+        ScenarioForm {
+            framing: scenario.framing,
+            sends: scenario.sends,
+            cut,
+            cuts,
+        }
+    }
 }
 
 /// A scenario turned into bytes and chunks.
@@ -485,8 +572,8 @@ pub struct BuiltScenario {
 }
 
 impl Scenario {
-    /// Encodes the sends and cuts the stream; fails only on a bad cut spec.
-    pub fn build(&self) -> Result<BuiltScenario, CutSpecError> {
+    /// Encodes the sends and cuts the stream.
+    pub fn build(&self) -> BuiltScenario {
         let sends = encode_sends(&self.framing, &self.sends);
         let mut bytes = Vec::new();
         let mut send_lengths = Vec::new();
@@ -494,23 +581,19 @@ impl Scenario {
             bytes.extend_from_slice(&send.bytes);
             send_lengths.push(send.bytes.len());
         }
-        let chunk_lengths = if self.cut.trim() == "manual" {
-            lengths_between_cuts(bytes.len() as u64, &self.cuts)
-        } else {
-            self.cut.parse::<Cut>()?.chunk_lengths(&send_lengths)
-        };
-        Ok(BuiltScenario {
+        let chunk_lengths = self.cut.chunk_lengths(&send_lengths);
+        BuiltScenario {
             sends,
             bytes,
             send_lengths,
             chunk_lengths,
-        })
+        }
     }
 }
 
 /// The chunk lengths of a stream of `total` bytes cut at the given offsets (any order;
 /// duplicates, 0 and offsets at or past the end are ignored).
-pub fn lengths_between_cuts(total: u64, cuts: &[u64]) -> Vec<usize> {
+fn lengths_between_cuts(total: u64, cuts: &[u64]) -> Vec<usize> {
     // Kept sorted as they are added (a sort would add its code to wasm builds; a user
     // places only so many cuts).
     let mut sorted: Vec<u64> = Vec::new();
@@ -530,6 +613,8 @@ pub fn lengths_between_cuts(total: u64, cuts: &[u64]) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn one(framing: &Framing, send: SendSpec) -> Result<EncodedSend, SendError> {
@@ -662,10 +747,10 @@ mod tests {
     fn a_scenario_builds_its_stream_and_chunks() {
         let scenario = Scenario {
             sends: preset("demo").unwrap(),
-            cut: "merge:90".into(),
+            cut: ScenarioCut::Rule(Cut::Merge { segment: 90 }),
             ..Scenario::default()
         };
-        let built = scenario.build().unwrap();
+        let built = scenario.build();
         assert_eq!(built.bytes.len(), built.send_lengths.iter().sum::<usize>());
         assert_eq!(built.chunk_lengths.iter().sum::<usize>(), built.bytes.len());
         let verdicts: Vec<_> = crate::naive::naive_reads(&built.send_lengths, &built.chunk_lengths)
@@ -677,18 +762,83 @@ mod tests {
             verdicts.contains(&Merged) && verdicts.contains(&Broken),
             "{verdicts:?}"
         );
+    }
+
+    #[test]
+    fn a_manual_cut_cuts_before_each_offset_inside_the_stream() {
         let manual = Scenario {
-            cut: "manual".into(),
-            cuts: vec![10, 3, 10, 0, 9999],
-            ..scenario.clone()
+            sends: preset("demo").unwrap(),
+            cut: ScenarioCut::Manual(vec![10, 3, 10, 0, 9999]),
+            ..Scenario::default()
         };
-        let lengths = manual.build().unwrap().chunk_lengths;
-        assert_eq!(&lengths[..2], &[3, 7]);
-        let bad = Scenario {
-            cut: "wobble".into(),
-            ..scenario
-        };
-        assert!(bad.build().is_err());
+        let built = manual.build();
+        assert_eq!(built.chunk_lengths[..2], [3, 7]);
+        assert_eq!(built.chunk_lengths.iter().sum::<usize>(), built.bytes.len());
+    }
+
+    #[test]
+    fn a_scenario_reads_the_pages_form_with_a_cut_spec() {
+        let form = json!({
+            "framing": {"byte_order": "big", "size_fields": ["len"]},
+            "sends": [{"header": "{\"op\": \"echo\"}", "body": "hi", "describes": null}],
+            "cut": "reads:4,5",
+            "cuts": [7],
+            "unknown": true,
+        });
+        let scenario: Scenario = serde_json::from_value(form).unwrap();
+        assert_eq!(scenario.framing.byte_order, seam_core::ByteOrder::Big);
+        assert_eq!(scenario.framing.size_fields, ["len"]);
+        assert_eq!(
+            scenario.framing.max_header_len,
+            Framing::default().max_header_len
+        );
+        assert_eq!(scenario.sends, [SendSpec::auto(r#"{"op": "echo"}"#, "hi")]);
+        assert_eq!(
+            scenario.cut,
+            ScenarioCut::Rule(Cut::Reads { sizes: vec![4, 5] })
+        );
+    }
+
+    #[test]
+    fn a_scenario_reads_the_pages_form_with_a_manual_cut() {
+        let form = json!({"sends": [], "cut": "manual", "cuts": [9, 2]});
+        let scenario: Scenario = serde_json::from_value(form).unwrap();
+        assert_eq!(scenario.cut, ScenarioCut::Manual(vec![9, 2]));
+    }
+
+    #[test]
+    fn a_scenario_without_fields_takes_the_defaults_and_is_cut_as_sent() {
+        let scenario: Scenario = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(scenario, Scenario::default());
+        assert_eq!(scenario.cut, ScenarioCut::Rule(Cut::AsSent));
+    }
+
+    #[test]
+    fn a_scenario_with_a_bad_cut_spec_is_refused_with_the_cut_error() {
+        let form = json!({"cut": "wobble"});
+        let error = serde_json::from_value::<Scenario>(form).unwrap_err();
+        assert!(
+            error.to_string().starts_with("bad cut \"wobble\""),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_scenario_writes_the_form_it_reads() {
+        for cut in [
+            ScenarioCut::Rule(Cut::Random { seed: 7, max: 16 }),
+            ScenarioCut::Manual(vec![3, 1]),
+        ] {
+            let scenario = Scenario {
+                sends: preset("tutorial_md5").unwrap(),
+                cut,
+                ..Scenario::default()
+            };
+            let form = serde_json::to_value(&scenario).unwrap();
+            assert_eq!(serde_json::from_value::<Scenario>(form).unwrap(), scenario);
+        }
+        let form = serde_json::to_value(Scenario::default()).unwrap();
+        assert_eq!((&form["cut"], &form["cuts"]), (&json!("sent"), &json!([])));
     }
 
     #[test]
