@@ -130,11 +130,6 @@ impl Decoder {
         })
     }
 
-    /// Bytes allocated to buffer a header split across chunks: at most [`Framing::max_header_len`].
-    pub fn buffer_capacity(&self) -> usize {
-        self.header.capacity()
-    }
-
     /// Feeds one chunk and returns an iterator over the events it completes. Drive it to the
     /// end; bytes it has not reached when dropped are not consumed ([`Events::remaining`]).
     pub fn feed<'d, 'a>(&'d mut self, chunk: &'a [u8]) -> Events<'d, 'a> {
@@ -385,6 +380,47 @@ impl<'a> Iterator for Events<'_, 'a> {
                 self.done = true;
                 Some(Err(error))
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// The buffer that holds a header split across chunks grows with what arrives but
+        /// never past the header's length, so never past `max_header_len`.
+        #[test]
+        fn the_header_buffer_never_outgrows_the_header(
+            header_len in 2usize..3000,
+            cuts in proptest::collection::vec(1usize..700, 1..40),
+        ) {
+            let header = format!(r#"{{"pad":"{}"}}"#, "x".repeat(header_len.max(10) - 10));
+            let framing = Framing { max_header_len: header.len() as u32, ..Framing::default() };
+            let mut stream = (header.len() as u32).to_le_bytes().to_vec();
+            stream.extend_from_slice(header.as_bytes());
+            let mut decoder = Decoder::new(framing);
+            let mut rest = &stream[..];
+            for &cut in cuts.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (chunk, after) = rest.split_at(cut.min(rest.len()));
+                rest = after;
+                for event in decoder.feed(chunk) {
+                    prop_assert!(event.is_ok());
+                }
+                prop_assert!(
+                    decoder.header.capacity() <= header.len(),
+                    "{} bytes of buffer for a header of {}",
+                    decoder.header.capacity(),
+                    header.len()
+                );
+            }
+            prop_assert_eq!(decoder.position(), stream.len() as u64);
         }
     }
 }

@@ -418,7 +418,7 @@ pub const MAX_CHAT_TEXT_BYTES: usize = 4096;
 /// Why a chat name is refused (`None`: it is fine). A name has 1 to
 /// [`MAX_CHAT_NAME_CHARS`] characters, each a letter, a digit, `-`, `_` or `.`: no spaces
 /// or invisible characters, so that two members cannot look alike by padding a name; and
-/// in one script (see [`crate::names::chat_name_look_problem`]).
+/// in one script, with no format character (Unicode category Cf).
 pub fn chat_name_problem(name: &str) -> Option<String> {
     let chars = name.chars().count();
     if chars == 0 {

@@ -71,7 +71,7 @@ pub fn normalize_name(name: &str) -> Cow<'_, str> {
 }
 
 /// The first invisible format character (Unicode category Cf) in `text`, if any.
-pub fn format_character(text: &str) -> Option<char> {
+pub(crate) fn format_character(text: &str) -> Option<char> {
     text.chars()
         .find(|c| c.general_category() == GeneralCategory::Format)
 }
@@ -79,7 +79,7 @@ pub fn format_character(text: &str) -> Option<char> {
 /// Why two chat names may not share a room: `None` when `name` is fine on its own, else the
 /// reason. A name must be written in one script (a Latin `bob` with a Cyrillic `о` is
 /// refused) and hold no format character.
-pub fn chat_name_look_problem(name: &str) -> Option<String> {
+pub(crate) fn chat_name_look_problem(name: &str) -> Option<String> {
     if let Some(c) = format_character(name) {
         return Some(format!(
             "a chat name must not hold invisible format characters (U+{:04X})",

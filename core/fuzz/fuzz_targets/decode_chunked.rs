@@ -421,15 +421,10 @@ impl<'s> Checker<'s> {
         }
     }
 
-    /// What the decoder says it waits for must fit the frame and, for a header, the limit:
-    /// `received` header bytes are exactly the ones the decoder holds in its buffer.
+    /// What the decoder says it waits for must fit the frame and, for a header, the limit.
+    /// (That the header buffer itself stays within the limit is core's own unit test, and
+    /// `core/tests/memory.rs` measures it with a counting allocator.)
     fn waiting(&self, decoder: &Decoder) {
-        assert!(
-            decoder.buffer_capacity() as u64 <= u64::from(self.framing.max_header_len),
-            "header buffer of {} bytes over the limit {}",
-            decoder.buffer_capacity(),
-            self.framing.max_header_len
-        );
         let w = decoder
             .waiting()
             .expect("waiting() is None without an error");
@@ -446,7 +441,6 @@ impl<'s> Checker<'s> {
                     self.framing.max_header_len
                 );
                 assert_eq!(w.received + w.missing, u64::from(self.header_len));
-                assert!(w.received <= decoder.buffer_capacity() as u64);
                 assert_eq!(decoder.position(), self.at + w.received);
             }
             Part::Body => {

@@ -256,7 +256,7 @@ fn size_field(dialect: Dialect) -> &'static str {
 
 /// The framing of an upload dialect's headers: the dialect's one size field, bodies up to
 /// `max_body_len` (a longer one is a decode error: it cannot be skipped in reasonable time).
-pub fn upload_framing(dialect: Dialect, max_body_len: u64) -> Framing {
+fn upload_framing(dialect: Dialect, max_body_len: u64) -> Framing {
     Framing {
         size_fields: vec![size_field(dialect).to_string()],
         max_body_len,
@@ -267,7 +267,7 @@ pub fn upload_framing(dialect: Dialect, max_body_len: u64) -> Framing {
 /// Reads an upload dialect's header: `ftp` `{"cmd": "put", "filename", "filesize"}`,
 /// `upload-md5` `{"action": "put", "filename", "filesize"}`, `movie` `{"size",
 /// "filename"}`; `body_len` is what the decoder found in the size field.
-pub fn upload_request(
+fn upload_request(
     dialect: Dialect,
     header: &Header,
     body_len: u64,

@@ -288,21 +288,6 @@ impl Replay {
             .collect()
     }
 
-    /// The bytes of chunk `c`.
-    pub fn chunk_span(&self, c: usize) -> Span {
-        Span {
-            start: if c == 0 { 0 } else { self.chunk_ends[c - 1] },
-            end: self.chunk_ends[c],
-        }
-    }
-
-    /// The chunk holding the byte at `offset` (the last chunk for offsets past the end).
-    pub fn chunk_at(&self, offset: u64) -> usize {
-        self.chunk_ends
-            .partition_point(|&end| end <= offset)
-            .min(self.chunks().saturating_sub(1))
-    }
-
     /// Every event, in order.
     pub fn events(&self) -> &[ReplayEvent] {
         &self.events
@@ -537,10 +522,6 @@ mod tests {
     fn chunk_lengths_are_clipped_and_completed() {
         let replay = Replay::new(Framing::default(), echo(), &[0, 10, 100, 7]).unwrap();
         assert_eq!(replay.chunk_lengths(), vec![0, 10, 21]);
-        assert_eq!(
-            (replay.chunk_at(0), replay.chunk_at(9), replay.chunk_at(10)),
-            (1, 1, 2)
-        );
         let short = Replay::new(Framing::default(), echo(), &[10]).unwrap();
         assert_eq!(short.chunk_lengths(), vec![10, 21]);
         let many = vec![1; MAX_REPLAY_CHUNKS + 1];
