@@ -1,10 +1,15 @@
 //! The encoder: a header (and its body length) to the bytes of a frame.
 
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Serialize;
 use serde_json::Value;
 use thiserror::Error;
 
 use crate::framing::{BodyLenError, Framing};
+use crate::Header;
 
 /// Why a header could not be encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -84,11 +89,11 @@ impl Encoder {
         if json.first() != Some(&b'{') {
             return Err(EncodeError::NotAnObject);
         }
-        // The body length is read from the text when it is plain to see there (a chat line,
-        // an echo); otherwise from the header as a map, which also gives the errors.
-        let body_len = match self.quick_body_len(json) {
-            Some(len) => len,
-            None => {
+        let body_len = match self.declared_body_len(json) {
+            Ok(len) => len,
+            // Refused: judged again on the header as a map, so that the error quotes the
+            // value as given (a float read back from text may differ in its last digit).
+            Err(_) => {
                 let value = serde_json::to_value(header)
                     .map_err(|e| EncodeError::Serialize(e.to_string()))?;
                 let Value::Object(map) = &value else {
@@ -110,67 +115,14 @@ impl Encoder {
         Ok(body_len)
     }
 
-    /// The body length that the compact JSON text of an object declares, when it is plain
-    /// to see: no size field at the top level (0), or exactly one holding a plain
-    /// non-negative integer within the limit. `None`: anything else (several size fields,
-    /// another kind of value, a field name JSON would escape), left to [`Framing::body_len`].
-    ///
-    /// Inside a JSON string every quote and backslash is escaped, so a string token that
-    /// is followed by `:` at depth 1 is a key of the object itself.
-    fn quick_body_len(&self, json: &[u8]) -> Option<u64> {
-        let fields = &self.framing.size_fields;
-        let plain = |field: &String| {
-            field
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-        };
-        if !fields.iter().all(plain) {
-            return None;
-        }
-        let mut found: Option<u64> = None;
-        let mut depth = 0usize;
-        let mut i = 0;
-        while i < json.len() {
-            match json[i] {
-                b'"' => {
-                    let start = i + 1;
-                    let mut end = start;
-                    loop {
-                        match json.get(end)? {
-                            b'\\' => end += 2,
-                            b'"' => break,
-                            _ => end += 1,
-                        }
-                    }
-                    i = end + 1;
-                    let token = &json[start..end];
-                    if depth == 1
-                        && json.get(i) == Some(&b':')
-                        && fields.iter().any(|field| field.as_bytes() == token)
-                    {
-                        let digits = &json[i + 1..];
-                        let n = digits.iter().take_while(|b| b.is_ascii_digit()).count();
-                        if n == 0 || !matches!(digits.get(n), Some(b',' | b'}')) || found.is_some()
-                        {
-                            return None;
-                        }
-                        found = Some(std::str::from_utf8(&digits[..n]).ok()?.parse().ok()?);
-                        i += 1 + n;
-                    }
-                }
-                b'{' | b'[' => {
-                    depth += 1;
-                    i += 1;
-                }
-                b'}' | b']' => {
-                    depth = depth.checked_sub(1)?;
-                    i += 1;
-                }
-                _ => i += 1,
-            }
-        }
-        let len = found.unwrap_or(0);
-        (len <= self.framing.max_body_len).then_some(len)
+    /// The body length that the JSON text of an object declares, read by serde_json: the
+    /// size fields' values are kept, every other value is skipped unbuilt, and
+    /// [`Framing::body_len`] judges them (an accepted length is a plain integer, exact).
+    fn declared_body_len(&self, json: &[u8]) -> Result<u64, EncodeError> {
+        let size_fields = serde_json::Deserializer::from_slice(json)
+            .deserialize_map(SizeFields(&self.framing.size_fields))
+            .map_err(|e| EncodeError::Serialize(e.to_string()))?;
+        Ok(self.framing.body_len(&size_fields)?)
     }
 
     /// Appends a whole frame to `out`; `body` must be as long as the header declares.
@@ -202,5 +154,29 @@ impl Encoder {
         let mut out = Vec::new();
         self.encode_frame(header, body, &mut out)?;
         Ok(out)
+    }
+}
+
+/// Visits a JSON object and keeps only its members named in the list (the body-length
+/// fields), skipping every other value without building it.
+struct SizeFields<'f>(&'f [String]);
+
+impl<'de> Visitor<'de> for SizeFields<'_> {
+    type Value = Header;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Header, A::Error> {
+        let mut kept = Header::new();
+        while let Some(key) = access.next_key::<Cow<'de, str>>()? {
+            if self.0.iter().any(|field| *field == key) {
+                kept.insert(key.into_owned(), access.next_value()?);
+            } else {
+                access.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(kept)
     }
 }
