@@ -19,9 +19,13 @@
 //! assert_eq!((frame.prefix_len, frame.header_len, frame.body_len), (4, 25, 5));
 //! ```
 
+use std::fmt;
 use std::ops::Range;
 
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::error::Category;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use thiserror::Error;
 
@@ -188,11 +192,7 @@ fn auto_header(
     body_len: u64,
     described: Option<&[u8]>,
 ) -> Result<String, SendError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| SendError::NotJson(e.to_string()))?;
-    if !value.is_object() {
-        return Err(SendError::NotAnObject);
-    }
-    let members = top_level_members(text);
+    let members = top_level_members(text)?;
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
     let mut has_size_field = false;
     for member in &members {
@@ -270,95 +270,50 @@ struct Member {
     value: Range<usize>,
 }
 
-/// The members of a JSON object's text, in order. `text` must be valid JSON for an object.
-fn top_level_members(text: &str) -> Vec<Member> {
-    let bytes = text.as_bytes();
-    let mut i = text.find('{').map_or(bytes.len(), |at| at + 1);
-    let skip_ws = |mut i: usize| {
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        i
+/// The members of a JSON object's text, in order, as serde_json reads them; the text must
+/// be JSON, and an object.
+fn top_level_members(text: &str) -> Result<Vec<Member>, SendError> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let spans = deserializer
+        .deserialize_map(MemberSpans)
+        .and_then(|spans| deserializer.end().map(|()| spans))
+        .map_err(|e| match e.classify() {
+            // Valid JSON of another type.
+            Category::Data => SendError::NotAnObject,
+            _ => SendError::NotJson(e.to_string()),
+        })?;
+    // A raw value borrowed from `text` is a slice of it: its offset is where it starts.
+    let span = |raw: &RawValue| {
+        let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+        start..start + raw.get().len()
     };
-    let mut members = Vec::new();
-    loop {
-        i = skip_ws(i);
-        if i >= bytes.len() || bytes[i] != b'"' {
-            return members;
-        }
-        let key_end = string_end(bytes, i);
-        let key = match serde_json::from_str(&text[i..key_end]) {
-            Ok(Value::String(key)) => key,
-            _ => String::new(),
-        };
-        let key_span = i..key_end;
-        i = skip_ws(key_end) + 1; // past ':'
-        let start = skip_ws(i);
-        let end = value_end(bytes, start);
+    let mut members = Vec::with_capacity(spans.len());
+    for (key, value) in spans {
         members.push(Member {
-            key,
-            key_span,
-            value: start..end,
+            key: serde_json::from_str(key.get()).map_err(|e| SendError::NotJson(e.to_string()))?,
+            key_span: span(key),
+            value: span(value),
         });
-        i = skip_ws(end);
-        if i < bytes.len() && bytes[i] == b',' {
-            i += 1;
-        } else {
-            return members;
-        }
     }
+    Ok(members)
 }
 
-/// One past the closing quote of the string that starts at `start`.
-fn string_end(bytes: &[u8], start: usize) -> usize {
-    let mut i = start + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
-}
+/// Visits an object, keeping each member's key and value as their raw text.
+struct MemberSpans;
 
-/// One past the end of the JSON value that starts at `start`.
-fn value_end(bytes: &[u8], start: usize) -> usize {
-    match bytes.get(start) {
-        Some(b'"') => string_end(bytes, start),
-        Some(b'{' | b'[') => {
-            let mut depth = 0usize;
-            let mut i = start;
-            while i < bytes.len() {
-                match bytes[i] {
-                    b'"' => {
-                        i = string_end(bytes, i);
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return i + 1;
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-            bytes.len()
+impl<'de> Visitor<'de> for MemberSpans {
+    type Value = Vec<(&'de RawValue, &'de RawValue)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::new();
+        while let Some(key) = access.next_key()? {
+            members.push((key, access.next_value()?));
         }
-        _ => {
-            let mut i = start;
-            while i < bytes.len() && !matches!(bytes[i], b',' | b'}' | b']') {
-                i += 1;
-            }
-            // Trailing whitespace is not part of the value.
-            while i > start && bytes[i - 1].is_ascii_whitespace() {
-                i -= 1;
-            }
-            i
-        }
+        Ok(members)
     }
 }
 
@@ -722,6 +677,47 @@ mod tests {
         ));
         let bad = SendSpec::auto("{}", "").describing(7);
         assert_eq!(one(&framing, bad), Err(SendError::NoSuchSend(7)));
+    }
+
+    #[test]
+    fn auto_refuses_text_after_the_object_and_every_other_json_value() {
+        let framing = Framing::default();
+        for text in ["{} x", "{\"a\":1}{", "{\"a\":1"] {
+            assert!(
+                matches!(
+                    one(&framing, SendSpec::auto(text, "")),
+                    Err(SendError::NotJson(_))
+                ),
+                "{text}"
+            );
+        }
+        for text in ["5", "\"size\"", "null", " [] "] {
+            assert_eq!(
+                one(&framing, SendSpec::auto(text, "")),
+                Err(SendError::NotAnObject),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn auto_edits_a_padded_header_in_place() {
+        let sent = one(
+            &Framing::default(),
+            SendSpec::auto(" {\n \"op\" : \"x\" ,\n \"size\" : 0 }\n", "abc"),
+        );
+        assert_eq!(
+            sent.unwrap().header_text(),
+            " {\n \"op\" : \"x\" ,\n \"size\" : 3 }\n"
+        );
+        let added = one(
+            &Framing::default(),
+            SendSpec::auto(" { \"op\" : \"x\" } ", "ab"),
+        );
+        assert_eq!(
+            added.unwrap().header_text(),
+            " { \"op\" : \"x\", \"size\" : 2 } "
+        );
     }
 
     #[test]
