@@ -53,6 +53,36 @@
 //! The prefix is little-endian by default (what Python's `struct.pack('i', n)` writes on
 //! common machines) or big-endian on request; which header fields give the body length is
 //! configurable ([`Framing::size_fields`]).
+//!
+//! # What is here, by purpose
+//!
+//! - **Framing rules**: [`Framing`] (byte order, body-length fields, limits, with
+//!   [`Framing::body_len`]), [`ByteOrder`], [`PREFIX_LEN`], [`DEFAULT_MAX_HEADER_LEN`],
+//!   [`DEFAULT_MAX_BODY_LEN`], [`TUTORIAL_SIZE_FIELDS`], [`BodyLenError`]; a parsed
+//!   [`Header`].
+//! - **Decoding** (bytes in, events out): [`Decoder`] — input with [`Decoder::feed`] or
+//!   [`Decoder::poll`], output as [`Event`]s with their [`Span`]s, state with
+//!   [`Decoder::waiting`] ([`Waiting`], [`Part`]), end with [`Decoder::finish`]; errors are
+//!   [`DecodeError`]s, each with its stream offset. [`EventRecord`] is an event's JSON form
+//!   (what `seam decode` prints and the vectors list), [`coalesce_body_pieces`] merges
+//!   adjacent body pieces so that any cut compares equal.
+//! - **Encoding** (header in, bytes out): [`Encoder`] ([`Encoder::encode_head`] for a
+//!   streamed body, [`Encoder::encode_frame`] for a whole frame), [`EncodeError`].
+//! - **Datagrams** (one datagram, one whole frame): [`decode_datagram`], [`Datagram`].
+//! - **Messages**: Seam's own requests and replies in [`messages`], tagged by `"op"`.
+//! - **Names**: file names and chat names from the network, in [`names`].
+//! - **The MD5 digest**: [`BodyDigest`] over body pieces, [`md5_hex`] in one go.
+//! - **Cuts** (how a network cuts a stream into `recv()` chunks): [`Cut`], parsed from
+//!   its spec (`merge:1460`, `reads:4,5`, ...; [`CutSpecError`]), giving [`Chunks`].
+//! - **Traces** (every chunk a socket handled, as JSON lines): [`trace_line`] writes one,
+//!   [`parse_trace`] reads them back ([`TraceChunk`], [`Direction`], [`TraceError`]),
+//!   [`trace_streams`] groups them per connection and direction ([`TraceStream`]).
+//! - **The tutorials' dialects**: the exact bytes each tutorial program sends, in
+//!   [`dialect`].
+//! - **Test vectors** (feature `vectors`): the shared vector runner, in `vectors`.
+//!
+//! The browser page's model (scenarios, the replay time line, the naive reader, the sample
+//! stream) is not here: it is the `seam-page-model` crate, beside the page's binding.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -71,17 +101,24 @@ mod trace;
 #[cfg(feature = "vectors")]
 pub mod vectors;
 
-pub use cut::{Chunks, Cut, CutSpecError, DEFAULT_RANDOM_MAX};
-pub use datagram::{decode_datagram, Datagram};
-pub use decoder::{Decoder, Events, Waiting};
-pub use digest::{md5_hex, BodyDigest};
-pub use encoder::{EncodeError, Encoder};
-pub use error::{DecodeError, Part};
-pub use event::{coalesce_body_pieces, Event, EventRecord, Span};
+// Framing rules.
 pub use framing::{
     BodyLenError, ByteOrder, Framing, DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_HEADER_LEN, PREFIX_LEN,
     TUTORIAL_SIZE_FIELDS,
 };
+// Decoding.
+pub use decoder::{Decoder, Events, Waiting};
+pub use error::{DecodeError, Part};
+pub use event::{coalesce_body_pieces, Event, EventRecord, Span};
+// Encoding.
+pub use encoder::{EncodeError, Encoder};
+// Datagrams.
+pub use datagram::{decode_datagram, Datagram};
+// The MD5 digest.
+pub use digest::{md5_hex, BodyDigest};
+// Cuts.
+pub use cut::{Chunks, Cut, CutSpecError, DEFAULT_RANDOM_MAX};
+// Traces.
 pub use trace::{
     parse_trace, trace_line, trace_streams, Direction, TraceChunk, TraceError, TraceStream,
 };
