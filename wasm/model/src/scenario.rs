@@ -775,8 +775,11 @@ mod tests {
     #[test]
     fn a_scenario_reads_the_pages_form_with_a_cut_spec() {
         let form = json!({
-            "framing": {"byte_order": "big", "size_fields": ["len"]},
-            "sends": [{"header": "{\"op\": \"echo\"}", "body": "hi", "describes": null}],
+            "framing": {"byte_order": "big", "size_fields": ["len"], "later": 1},
+            "sends": [
+                {"header": "{\"op\": \"echo\"}", "body": "hi", "describes": null, "later": 1},
+                {"mode": "unframed", "describes": 0},
+            ],
             "cut": "reads:4,5",
             "cuts": [7],
             "unknown": true,
@@ -788,7 +791,14 @@ mod tests {
             scenario.framing.max_header_len,
             Framing::default().max_header_len
         );
-        assert_eq!(scenario.sends, [SendSpec::auto(r#"{"op": "echo"}"#, "hi")]);
+        let md5 = SendSpec {
+            mode: SendMode::Unframed,
+            ..SendSpec::default()
+        };
+        assert_eq!(
+            scenario.sends,
+            [SendSpec::auto(r#"{"op": "echo"}"#, "hi"), md5.describing(0)]
+        );
         assert_eq!(
             scenario.cut,
             ScenarioCut::Rule(Cut::Reads { sizes: vec![4, 5] })
