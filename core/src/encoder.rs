@@ -1,15 +1,13 @@
 //! The encoder: a header (and its body length) to the bytes of a frame.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Serialize;
 use serde_json::Value;
 use thiserror::Error;
 
 use crate::framing::{BodyLenError, Framing};
-use crate::Header;
 
 /// Why a header could not be encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -119,10 +117,13 @@ impl Encoder {
     /// size fields' values are kept, every other value is skipped unbuilt, and
     /// [`Framing::body_len`] judges them (an accepted length is a plain integer, exact).
     fn declared_body_len(&self, json: &[u8]) -> Result<u64, EncodeError> {
-        let size_fields = serde_json::Deserializer::from_slice(json)
+        let unreadable = |e: &dyn fmt::Display| EncodeError::Serialize(e.to_string());
+        let text = std::str::from_utf8(json).map_err(|e| unreadable(&e))?;
+        let found = serde_json::Deserializer::from_str(text)
             .deserialize_map(SizeFields(&self.framing.size_fields))
-            .map_err(|e| EncodeError::Serialize(e.to_string()))?;
-        Ok(self.framing.body_len(&size_fields)?)
+            .map_err(|e| unreadable(&e))?;
+        let value_of = |i| found.iter().find(|(field, _)| *field == i).map(|(_, v)| v);
+        Ok(self.framing.body_len_of(value_of)?)
     }
 
     /// Appends a whole frame to `out`; `body` must be as long as the header declares.
@@ -157,26 +158,55 @@ impl Encoder {
     }
 }
 
-/// Visits a JSON object and keeps only its members named in the list (the body-length
-/// fields), skipping every other value without building it.
+/// Visits a JSON object and keeps only the values of the listed fields (the body-length
+/// fields), by the field's index, skipping every other value without building it.
 struct SizeFields<'f>(&'f [String]);
 
 impl<'de> Visitor<'de> for SizeFields<'_> {
-    type Value = Header;
+    type Value = Vec<(usize, Value)>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Header, A::Error> {
-        let mut kept = Header::new();
-        while let Some(key) = access.next_key::<Cow<'de, str>>()? {
-            if self.0.iter().any(|field| *field == key) {
-                kept.insert(key.into_owned(), access.next_value()?);
-            } else {
-                access.next_value::<IgnoredAny>()?;
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut found: Vec<(usize, Value)> = Vec::new();
+        while let Some(field) = access.next_key_seed(SizeFieldKey(self.0))? {
+            match field {
+                Some(i) => {
+                    let value = access.next_value()?;
+                    // A repeated key: the last one counts, as in a map.
+                    found.retain(|(seen, _)| *seen != i);
+                    found.push((i, value));
+                }
+                None => {
+                    access.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        Ok(kept)
+        Ok(found)
+    }
+}
+
+/// Reads a key without keeping it: which of the listed fields it is, if any.
+struct SizeFieldKey<'f>(&'f [String]);
+
+impl<'de> DeserializeSeed<'de> for SizeFieldKey<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SizeFieldKey<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.iter().position(|field| field == key))
     }
 }

@@ -114,9 +114,18 @@ impl Framing {
 
     /// The body length a header declares: 0 when no size field is present.
     pub fn body_len(&self, header: &Header) -> Result<u64, BodyLenError> {
+        self.body_len_of(|i| header.get(&self.size_fields[i]))
+    }
+
+    /// [`Framing::body_len`] over a header's values looked up by the index of their field in
+    /// [`Framing::size_fields`].
+    pub(crate) fn body_len_of<'v>(
+        &self,
+        value_of: impl Fn(usize) -> Option<&'v Value>,
+    ) -> Result<u64, BodyLenError> {
         let mut found: Option<(&str, u64)> = None;
-        for field in &self.size_fields {
-            let Some(value) = header.get(field) else {
+        for (i, field) in self.size_fields.iter().enumerate() {
+            let Some(value) = value_of(i) else {
                 continue;
             };
             let len = match value {
