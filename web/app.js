@@ -23,11 +23,14 @@ try {
   throw error;
 }
 
-const defaults = defaultState(wasm.preset('demo'));
+const defaults = defaultState({ framing: wasm.framingDefaults(), sends: wasm.preset('demo') });
 const state = fromHash(location.hash, defaults) ?? structuredClone(defaults);
 
+/** @type {wasm.Timeline | null} */
 let timeline = null;
+/** @type {Float64Array} */
 let ends = new Float64Array();
+/** @type {wasm.Trace | null} */
 let trace = null;
 let traceIndex = 0;
 let traceWrites = false; // the traced stream chosen is what the socket wrote, not read
@@ -92,6 +95,7 @@ const traces = new TracePanel(wasm, {
   },
 });
 // The capture panel is loaded on first use: it is not part of the page's first load.
+/** @type {Promise<import('./capture.js').CapturePanel> | null} */
 let capturePanel = null;
 function captures() {
   capturePanel ??= import('./capture.js').then(({ CapturePanel }) => new CapturePanel(wasm, {
@@ -110,6 +114,7 @@ const sample = new SamplePanel({ onBuild: () => rebuild({ keepStep: false }) });
 /** Makes a new timeline from the current source and choices, and shows it. */
 function rebuild({ keepStep = false, end = false } = {}) {
   const spec = cutSpec(state.cut);
+  /** @type {wasm.Timeline | undefined} */
   let next;
   let buildMs = 0;
   try {
@@ -174,6 +179,7 @@ function show(step) {
 function setSource(source, { build = true } = {}) {
   state.source = source;
   for (const tab of document.querySelectorAll('[data-source]')) {
+    if (!(tab instanceof HTMLElement)) continue;
     tab.setAttribute('aria-selected', String(tab.dataset.source === source));
   }
   $('#sender').hidden = source !== 'compose';
@@ -211,7 +217,7 @@ function bindFraming() {
 }
 
 for (const tab of document.querySelectorAll('[data-source]')) {
-  tab.addEventListener('click', () => setSource(tab.dataset.source));
+  if (tab instanceof HTMLElement) tab.addEventListener('click', () => setSource(tab.dataset.source));
 }
 $('#share').addEventListener('click', async () => {
   history.replaceState(null, '', toHash(state));

@@ -33,13 +33,13 @@ cargo build -p seam-wasm --target wasm32-unknown-unknown --profile wasm-release
 step "wasm-bindgen --target web --out-dir web/pkg"
 target_dir=${CARGO_TARGET_DIR:-target}
 rm -rf web/pkg
-wasm-bindgen --target web --no-typescript --out-dir web/pkg \
+wasm-bindgen --target web --out-dir web/pkg \
   "$target_dir/wasm32-unknown-unknown/wasm-release/seam_wasm.wasm"
 
 # wasm-opt from npm's binaryen (Debian's binaryen is too old and breaks the module).
 if [ -f web/package-lock.json ] && command -v npm >/dev/null; then
   if [ ! -x web/node_modules/.bin/wasm-opt ]; then
-    step "npm ci (web/: playwright-core, binaryen)"
+    step "npm ci (web/: playwright-core, binaryen, typescript)"
     (cd web && npm ci --no-audit --no-fund)
   fi
   # -Oz rather than -Os or -O3: the smallest, and it decodes as fast. --converge and the

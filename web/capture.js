@@ -15,15 +15,33 @@ const MARKS = {
   after_end: 'after the end',
 };
 
+/**
+ * One direction of the chosen stream: its segments and its decoder's timeline (null when
+ * it could not be made, `gap` saying why).
+ * @typedef {object} Lane
+ * @property {import('./pkg/seam_wasm.js').Side} direction
+ * @property {string} from
+ * @property {string} to
+ * @property {import('./pkg/seam_wasm.js').SegmentView[]} segments
+ * @property {import('./pkg/seam_wasm.js').Timeline | null} timeline
+ * @property {string | undefined} gap
+ */
+
 export class CapturePanel {
-  /** @param {{framing: () => object, onLoad: () => void}} options */
+  /**
+   * @param {typeof import('./pkg/seam_wasm.js')} wasm the page's module
+   * @param {{framing: () => import('./pkg/seam_wasm.js').Framing, onLoad: () => void}} handlers
+   */
   constructor(wasm, { framing, onLoad }) {
     this.wasm = wasm;
     this.framing = framing;
     this.onLoad = onLoad;
+    /** @type {import('./pkg/seam_wasm.js').Capture | null} */
     this.capture = null;
     this.stream = 0;
+    /** @type {import('./pkg/seam_wasm.js').OrderView[]} */
     this.order = [];
+    /** @type {Lane[]} */
     this.lanes = [];
     this.status = $('#capture-status');
     this.list = $('#capture-streams');
@@ -102,7 +120,9 @@ export class CapturePanel {
     this.stream = index;
     this.order = this.capture.order(index);
     const stream = this.capture.streams()[index];
-    this.lanes = ['client', 'server'].map((direction) => {
+    /** @type {import('./pkg/seam_wasm.js').Side[]} */
+    const sides = ['client', 'server'];
+    this.lanes = sides.map((direction) => {
       const segments = this.capture.segments(index, direction);
       let timeline = null;
       let error = this.capture.laneError(index, direction);

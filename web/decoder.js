@@ -5,6 +5,7 @@ import { VirtualList } from './vlist.js';
 
 const short = (text, max) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
+/** @param {import('./pkg/seam_wasm.js').EventView} event */
 function describe(event) {
   switch (event.kind) {
     case 'length': return `length prefix → header is ${num(event.value)} bytes`;
@@ -17,6 +18,7 @@ function describe(event) {
 export class DecoderPane {
   constructor(status, events, messages) {
     this.status = status;
+    /** @type {import('./pkg/seam_wasm.js').Timeline | null} */
     this.timeline = null;
     this.step = 0;
     this.events = new VirtualList(events, { rowHeight: 26, draw: (a, b) => this.drawEvents(a, b) });
@@ -30,6 +32,10 @@ export class DecoderPane {
     this.events.scroller.style.setProperty('--span-width', `${2 * digits + 2}ch`);
   }
 
+  /**
+   * @param {number} step
+   * @param {import('./pkg/seam_wasm.js').StepView} state
+   */
   setStep(step, state) {
     this.step = step;
     const total = this.timeline.length;

@@ -3,6 +3,7 @@
 import { h, num, printable } from './dom.js';
 import { VirtualList } from './vlist.js';
 
+/** @param {import('./pkg/seam_wasm.js').NaiveView} read */
 function verdictText(read) {
   const first = read.first_message + 1;
   if (read.verdict === 'whole') return `= message ${first}`;
@@ -15,6 +16,7 @@ function verdictText(read) {
 export class NaivePane {
   constructor(summary, list) {
     this.summary = summary;
+    /** @type {import('./pkg/seam_wasm.js').Timeline | null} */
     this.timeline = null;
     this.step = 0;
     this.list = new VirtualList(list, { rowHeight: 50, draw: (a, b) => this.drawRows(a, b) });
@@ -24,6 +26,10 @@ export class NaivePane {
     this.timeline = timeline;
   }
 
+  /**
+   * @param {number} step
+   * @param {import('./pkg/seam_wasm.js').StepView} state
+   */
   setStep(step, state) {
     this.step = step;
     const sent = this.timeline.sentMessages;

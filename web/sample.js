@@ -19,7 +19,10 @@ export class SamplePanel {
     this.bytes.addEventListener('input', () => (sample.bytes = Math.max(1, Number(this.bytes.value) || 1)));
   }
 
-  /** Times core's decode_tally over the timeline's bytes (64 KiB reads), best of `runs`. */
+  /**
+   * Times core's decode_tally over the timeline's bytes (64 KiB reads), best of `runs`.
+   * @param {import('./pkg/seam_wasm.js').Timeline} timeline
+   */
   measure(timeline, runs = 7) {
     let best = Infinity;
     let tally = null;

@@ -12,16 +12,20 @@ const rowsFor = (text) => Math.min(6, Math.max(1, text.split('\n').length));
 
 export class SenderPanel {
   /**
-   * @param {{presets: [string, string][], onEdit: () => void, onStructure: () => void}} options
-   *   onEdit: text changed; onStructure: sends added, removed, moved or re-moded.
+   * @param {object} options
+   * @param {import('./pkg/seam_wasm.js').PresetView[]} options.presets core's presets, for the menu
+   * @param {(name: string) => import('./pkg/seam_wasm.js').SendSpec[] | undefined} options.preset a preset's sends
+   * @param {() => void} options.onEdit text changed
+   * @param {() => void} options.onStructure sends added, removed, moved or re-moded
    */
   constructor({ presets, preset, onEdit, onStructure }) {
     this.list = $('#sends');
     this.onEdit = onEdit;
     this.onStructure = onStructure;
+    /** @type {import('./pkg/seam_wasm.js').SendSpec[]} */
     this.sends = [];
     const select = $('#preset');
-    select.replaceChildren(...presets.map(([name, text]) => h('option', { value: name }, text)));
+    select.replaceChildren(...presets.map(({ name, description }) => h('option', { value: name }, description)));
     $('#add-preset').addEventListener('click', () => {
       const base = this.sends.length;
       for (const send of preset(select.value)) {
@@ -37,7 +41,10 @@ export class SenderPanel {
     });
   }
 
-  /** Draws the list anew for `sends` (the state's array, edited in place). */
+  /**
+   * Draws the list anew for `sends` (the state's array, edited in place).
+   * @param {import('./pkg/seam_wasm.js').SendSpec[]} sends
+   */
   render(sends) {
     this.sends = sends;
     this.list.replaceChildren(...sends.map((send, i) => this.card(send, i)));
@@ -99,13 +106,16 @@ export class SenderPanel {
       h('div', { class: 'encoded' }));
   }
 
-  /** Shows what core made of each send: `{bytes, prefix_len, header_len, body_len, header_text}` or `{error}`. */
+  /**
+   * Shows what core made of each send: its bytes and their parts, or why it was not sent.
+   * @param {import('./pkg/seam_wasm.js').SentView[]} views
+   */
   showEncoded(views) {
     const cards = this.list.querySelectorAll('.send');
     views.forEach((view, i) => {
       const out = cards[i] && cards[i].querySelector('.encoded');
       if (!out) return;
-      if (view.error) {
+      if ('error' in view) {
         out.replaceChildren(h('p', { class: 'err' }, `✗ ${view.error} (not sent)`));
         return;
       }
@@ -113,7 +123,7 @@ export class SenderPanel {
       const prefix = Array.from(bytes.subarray(0, view.prefix_len), hex2).join(' ');
       const body = bytes.subarray(view.prefix_len + view.header_len);
       const parts = view.prefix_len
-        ? `${num(bytes.length)} bytes = 4 prefix + ${num(view.header_len)} header + ${num(view.body_len)} body`
+        ? `${num(bytes.length)} bytes = ${num(view.prefix_len)} prefix + ${num(view.header_len)} header + ${num(view.body_len)} body`
         : `${num(bytes.length)} bytes, no prefix, no header`;
       out.replaceChildren(
         h('div', { class: 'wire mono' },

@@ -1,5 +1,26 @@
 // The page's scenario state, its defaults, and its form in the URL (#s=base64url(JSON)).
-// The state holds only what the learner chose; every protocol rule is applied by core.
+// The state holds only what the learner chose; every protocol rule is applied by core, and
+// core's own defaults (the framing options, the demo's sends) come from WebAssembly.
+
+/** @typedef {import('./pkg/seam_wasm.js').Framing} Framing */
+/** @typedef {import('./pkg/seam_wasm.js').SendSpec} SendSpec */
+
+/**
+ * The learner's choice of cut: its kind and every kind's parameter (kept when switching).
+ * @typedef {{kind: string, merge: string, split: string, reads: string, seed: string, max: string}} CutChoice
+ */
+
+/**
+ * @typedef {object} PageState
+ * @property {string} source compose, trace, capture or sample
+ * @property {Framing} framing
+ * @property {SendSpec[]} sends
+ * @property {CutChoice} cut
+ * @property {number[]} cuts the manual cut's offsets
+ * @property {number} step -1: the last step
+ * @property {{frames: number, bytes: number}} sample
+ * @property {{body: number, buffer: number}} udp
+ */
 
 export const CUT_KINDS = [
   { kind: 'sent', label: 'As sent', help: 'one chunk per send()' },
@@ -11,7 +32,11 @@ export const CUT_KINDS = [
   { kind: 'manual', label: 'Manual', help: 'click a byte on the tape to cut before it', composeOnly: true },
 ];
 
-/** The cut spec core reads (`merge:90`, `reads:4,5`, ...), or `manual`. */
+/**
+ * The cut spec core reads (`merge:90`, `reads:4,5`, ...), or `manual`.
+ * @param {CutChoice} cut
+ * @returns {string}
+ */
 export function cutSpec(cut) {
   switch (cut.kind) {
     case 'merge': return `merge:${cut.merge}`;
@@ -22,16 +47,16 @@ export function cutSpec(cut) {
   }
 }
 
-export function defaultState(demoSends) {
+/**
+ * The page's first state, around core's defaults.
+ * @param {{framing: Framing, sends: SendSpec[]}} core `framingDefaults()` and the demo preset
+ * @returns {PageState}
+ */
+export function defaultState({ framing, sends }) {
   return {
     source: 'compose',
-    framing: {
-      byte_order: 'little',
-      size_fields: ['size', 'filesize', 'data_size', 'len'],
-      max_header_len: 65536,
-      max_body_len: 2 ** 40,
-    },
-    sends: demoSends,
+    framing,
+    sends,
     cut: { kind: 'merge', merge: '90', split: '16', reads: '1024', seed: '7', max: '16' },
     cuts: [],
     step: -1, // -1: the last step
@@ -54,7 +79,10 @@ function fromBase64Url(text) {
   return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
 }
 
-/** The state as a URL hash. A trace is not part of it (it can be large); its source reverts to compose. */
+/**
+ * The state as a URL hash. A trace is not part of it (it can be large); its source reverts to compose.
+ * @param {PageState} state
+ */
 export function toHash(state) {
   const shared = {};
   for (const key of SHARED) shared[key] = state[key];
@@ -62,7 +90,12 @@ export function toHash(state) {
   return `#s=${toBase64Url(JSON.stringify(shared))}`;
 }
 
-/** The state from a URL hash, over the defaults; null when there is none or it is unreadable. */
+/**
+ * The state from a URL hash, over the defaults; null when there is none or it is unreadable.
+ * @param {string} hash
+ * @param {PageState} defaults
+ * @returns {PageState | null}
+ */
 export function fromHash(hash, defaults) {
   const match = /^#s=([A-Za-z0-9_-]+)$/.exec(hash);
   if (!match) return null;

@@ -21,10 +21,14 @@ export function chunkAt(ends, offset) {
 }
 
 export class Tape {
-  /** @param {{onPick: (offset: number) => void}} handlers */
+  /**
+   * @param {HTMLElement} root
+   * @param {{onPick: (offset: number, manual: boolean) => void}} handlers
+   */
   constructor(root, { onPick }) {
     this.root = root;
     this.onPick = onPick;
+    /** @type {import('./pkg/seam_wasm.js').Timeline | null} */
     this.timeline = null;
     this.ends = new Float64Array();
     this.step = 0;
@@ -34,8 +38,8 @@ export class Tape {
     this.list = new VirtualList(root, { rowHeight: 40, draw: (a, b) => this.drawRows(a, b) });
     new ResizeObserver(() => this.fit()).observe(root);
     root.addEventListener('click', (event) => {
-      const cell = event.target.closest('.cell');
-      if (cell) this.onPick(Number(cell.dataset.offset), this.manual);
+      const cell = event.target instanceof Element ? event.target.closest('.cell') : null;
+      if (cell instanceof HTMLElement) this.onPick(Number(cell.dataset.offset), this.manual);
     });
   }
 

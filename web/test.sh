@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The browser page's tests, from a fresh clone: installs what it needs (Debian's chromium,
-# playwright-core and binaryen from web/package-lock.json, the wasm target and the
-# wasm-bindgen CLI via web/build.sh), then runs with node's test runner:
+# playwright-core, binaryen and typescript from web/package-lock.json, the wasm target and the
+# wasm-bindgen CLI via web/build.sh), type-checks the page's JavaScript against the generated
+# TypeScript definitions (tsc), then runs with node's test runner:
 #   (a) every shared vector through core's vector runner in a wasm build (target/wasm-vectors);
 #   (b) a guard that the .wasm files import nothing but wasm-bindgen's glue (no `env`);
 #   the page build's bindings in Node;
@@ -22,11 +23,16 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get install -y chromium
 fi
 
-step "npm ci (web/: playwright-core, binaryen)"
+step "npm ci (web/: playwright-core, binaryen, typescript)"
 (cd web && npm ci --no-audit --no-fund)
 
 step "the page's wasm (web/build.sh)"
 bash web/build.sh
+
+# The page's JavaScript, type-checked (JSDoc) against the .d.ts wasm-bindgen and tsify wrote
+# from the Rust types into web/pkg (web/tsconfig.json); any type error fails the tests.
+step "tsc -p web (the page's JavaScript against web/pkg/seam_wasm.d.ts)"
+web/node_modules/.bin/tsc -p web
 
 # A second build with core's vector runner (the page does not ship it). Its artifact has
 # the same path as the page's, so it is built after the page's output was written.
@@ -34,7 +40,7 @@ step "the vectors build of seam-wasm -> target/wasm-vectors"
 cargo build -p seam-wasm --features vectors --target wasm32-unknown-unknown --profile wasm-release
 target_dir=${CARGO_TARGET_DIR:-target}
 rm -rf "$target_dir/wasm-vectors"
-wasm-bindgen --target web --no-typescript --out-dir "$target_dir/wasm-vectors" \
+wasm-bindgen --target web --out-dir "$target_dir/wasm-vectors" \
   "$target_dir/wasm32-unknown-unknown/wasm-release/seam_wasm.wasm"
 export SEAM_VECTORS_PKG="$PWD/$target_dir/wasm-vectors"
 case "$target_dir" in /*) export SEAM_VECTORS_PKG="$target_dir/wasm-vectors" ;; esac

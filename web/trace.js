@@ -4,12 +4,19 @@
 import { $, h, num, size } from './dom.js';
 
 export class TracePanel {
-  /** @param {{onLoad: (trace) => void, onPick: (index: number, stream: object) => void}} handlers */
+  /**
+   * @param {typeof import('./pkg/seam_wasm.js')} wasm the page's module
+   * @param {object} handlers
+   * @param {(trace: import('./pkg/seam_wasm.js').Trace) => void} handlers.onLoad
+   * @param {(index: number, stream: import('./pkg/seam_wasm.js').TraceStreamView) => void} handlers.onPick
+   * @param {(file: File) => boolean} handlers.onCaptureFile true when the file is a capture it took
+   */
   constructor(wasm, { onLoad, onPick, onCaptureFile }) {
     this.wasm = wasm;
     this.onCaptureFile = onCaptureFile;
     this.onLoad = onLoad;
     this.onPick = onPick;
+    /** @type {import('./pkg/seam_wasm.js').Trace | null} */
     this.trace = null;
     this.status = $('#trace-status');
     this.list = $('#trace-streams');

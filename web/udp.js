@@ -6,6 +6,7 @@ import { $, h, num } from './dom.js';
 const FILL = 'A datagram is delivered whole or not at all. ';
 
 export class UdpPanel {
+  /** @param {typeof import('./pkg/seam_wasm.js')} wasm the page's module */
   constructor(wasm) {
     this.wasm = wasm;
     this.out = $('#udp-out');
@@ -28,6 +29,7 @@ export class UdpPanel {
     this.bufferInput.addEventListener('input', read);
   }
 
+  /** @param {import('./pkg/seam_wasm.js').Framing} [framing] */
   render(framing) {
     if (framing) this.framing = framing;
     const { body, buffer } = this.udp;
@@ -36,7 +38,7 @@ export class UdpPanel {
     const [spec] = this.wasm.preset('echo');
     spec.body = text;
     const [sent] = this.wasm.encodeSends([spec], this.framing);
-    if (sent.error) {
+    if ('error' in sent) {
       this.out.replaceChildren(h('p', { class: 'err' }, sent.error));
       return;
     }

@@ -2,35 +2,19 @@
 //! each connection; each direction (a lane) becomes a timeline whose chunks are its
 //! segments as captured.
 
-use seam_capture::{Arrival, CapturedStreams, Side};
+use seam_capture::{CapturedStreams, Lane, StreamInfo};
+use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
-use crate::json::Json;
+use crate::input::FramingDef;
 use crate::timeline::Timeline;
-use crate::views::error;
+use crate::views::SideDef;
+use crate::views::{error, to_js_list, CaptureStreamView, OrderView, PerSide, SegmentView};
 
 /// A pcap or pcapng file, every TCP connection in it reassembled.
 #[wasm_bindgen]
 pub struct Capture {
     captured: CapturedStreams,
-}
-
-fn side(name: &str) -> Result<Side, JsValue> {
-    match name {
-        "client" => Ok(Side::Client),
-        "server" => Ok(Side::Server),
-        other => Err(error(format!("no direction `{other}`: client or server"))),
-    }
-}
-
-fn arrival_name(arrival: Arrival) -> &'static str {
-    match arrival {
-        Arrival::InOrder => "in_order",
-        Arrival::Retransmission => "retransmission",
-        Arrival::PartialRetransmission => "partial_retransmission",
-        Arrival::OutOfOrder => "out_of_order",
-        Arrival::AfterEnd => "after_end",
-    }
 }
 
 #[wasm_bindgen]
@@ -49,100 +33,46 @@ impl Capture {
         self.captured.skipped as f64
     }
 
-    /// `[{index, client, server, packets, bytes: {client, server}, segments: {client,
-    /// server}, start_t, end_t}]`, in order of first appearance.
-    pub fn streams(&self) -> JsValue {
-        let mut json = Json::new();
-        json.list();
-        for s in &self.captured.streams {
-            json.open()
-                .key("index")
-                .num(s.index as u64)
-                .key("client")
-                .str(&s.client.to_string())
-                .key("server")
-                .str(&s.server.to_string())
-                .key("packets")
-                .num(s.packets)
-                .key("bytes")
-                .open()
-                .key("client")
-                .num(s.bytes[0])
-                .key("server")
-                .num(s.bytes[1])
-                .close()
-                .key("segments")
-                .open()
-                .key("client")
-                .num(s.segments[0])
-                .key("server")
-                .num(s.segments[1])
-                .close()
-                .key("start_t")
-                .value(&s.start_t)
-                .key("end_t")
-                .value(&s.end_t)
-                .close();
-        }
-        json.end_list().to_js()
+    /// The TCP connections, in order of first appearance.
+    pub fn streams(&self) -> Result<Vec<Ts<CaptureStreamView>>, JsValue> {
+        to_js_list(self.captured.streams.iter().map(stream_view))
     }
-
-    /// The segments of one direction (`client` or `server`) of stream `stream`: `[{packet,
-    /// t, seq, offset, len, flags, arrival, conflicts, delivered}]`; `arrival` is
-    /// `in_order`, `retransmission`, `partial_retransmission`, `out_of_order` or
-    /// `after_end`, `delivered` the bytes it put in order.
-    pub fn segments(&self, stream: usize, direction: &str) -> Result<JsValue, JsValue> {
+    /// The segments of one direction of stream `stream`, as captured.
+    pub fn segments(
+        &self,
+        stream: usize,
+        direction: Ts<SideDef>,
+    ) -> Result<Vec<Ts<SegmentView>>, JsValue> {
         let lane = self.lane(stream, direction)?;
-        let mut json = Json::new();
-        json.list();
-        for s in &lane.segments {
-            json.open()
-                .key("packet")
-                .num(s.packet)
-                .key("t")
-                .value(&s.t)
-                .key("seq")
-                .num(s.seq.into())
-                .key("offset")
-                .value(&s.offset)
-                .key("len")
-                .num(s.len as u64)
-                .key("flags")
-                .str(&s.flags.text())
-                .key("arrival")
-                .str(arrival_name(s.arrival))
-                .key("conflicts")
-                .num(s.conflicts)
-                .key("delivered")
-                .num(s.delivered)
-                .close();
-        }
-        Ok(json.end_list().to_js())
+        to_js_list(lane.segments.iter().map(|s| SegmentView {
+            packet: s.packet,
+            t: s.t,
+            seq: s.seq,
+            offset: s.offset,
+            len: s.len,
+            flags: s.flags.text(),
+            arrival: s.arrival,
+            conflicts: s.conflicts,
+            delivered: s.delivered,
+        }))
     }
 
     /// Why reassembly of this direction stopped (a gap: "N bytes missing at seq S"), or `null`.
     #[wasm_bindgen(js_name = laneError)]
-    pub fn lane_error(&self, stream: usize, direction: &str) -> Result<JsValue, JsValue> {
-        Ok(match &self.lane(stream, direction)?.error {
-            Some(error) => JsValue::from_str(&error.to_string()),
-            None => JsValue::NULL,
-        })
+    pub fn lane_error(
+        &self,
+        stream: usize,
+        direction: Ts<SideDef>,
+    ) -> Result<Option<String>, JsValue> {
+        let lane = self.lane(stream, direction)?;
+        Ok(lane.error.as_ref().map(|error| error.to_string()))
     }
 
-    /// The packets of stream `stream` in capture order: `[{direction, segment}]`, `segment`
-    /// being the index in that direction's segments.
-    pub fn order(&self, stream: usize) -> JsValue {
-        let mut json = Json::new();
-        json.list();
-        for &(side, segment) in self.captured.order(stream) {
-            json.open()
-                .key("direction")
-                .str(side.name())
-                .key("segment")
-                .num(segment as u64)
-                .close();
-        }
-        json.end_list().to_js()
+    /// The packets of stream `stream` in capture order: each one's direction and its index
+    /// among that direction's segments.
+    pub fn order(&self, stream: usize) -> Result<Vec<Ts<OrderView>>, JsValue> {
+        let order = self.captured.order(stream).iter();
+        to_js_list(order.map(|&(direction, segment)| OrderView { direction, segment }))
     }
 
     /// A timeline of one direction: its reassembled bytes, one chunk per segment (the bytes
@@ -150,25 +80,39 @@ impl Capture {
     pub fn timeline(
         &self,
         stream: usize,
-        direction: &str,
-        options: JsValue,
+        direction: Ts<SideDef>,
+        options: Option<Ts<FramingDef>>,
     ) -> Result<Timeline, JsValue> {
         let lane = self.lane(stream, direction)?;
         let chunks: Vec<usize> = lane.segments.iter().map(|s| s.delivered as usize).collect();
-        let times = lane.segments.iter().map(|s| s.t).collect();
-        Timeline::from_capture(
-            crate::framing(&options)?,
-            lane.bytes.clone(),
-            &chunks,
-            times,
-        )
+        Timeline::from_parts(crate::framing(options)?, lane.bytes.clone(), &chunks, None)
     }
 }
 
 impl Capture {
-    fn lane(&self, stream: usize, direction: &str) -> Result<&seam_capture::Lane, JsValue> {
+    fn lane(&self, stream: usize, direction: Ts<SideDef>) -> Result<&Lane, JsValue> {
+        let side = crate::input::side(direction).map_err(error)?;
         self.captured
-            .lane(stream, side(direction)?)
+            .lane(stream, side)
             .ok_or_else(|| error(format!("the capture has no stream #{stream}")))
+    }
+}
+
+fn stream_view(s: &StreamInfo) -> CaptureStreamView {
+    CaptureStreamView {
+        index: s.index,
+        client: s.client.to_string(),
+        server: s.server.to_string(),
+        packets: s.packets,
+        bytes: PerSide {
+            client: s.bytes[0],
+            server: s.bytes[1],
+        },
+        segments: PerSide {
+            client: s.segments[0],
+            server: s.segments[1],
+        },
+        start_t: s.start_t,
+        end_t: s.end_t,
     }
 }

@@ -1,102 +1,86 @@
-//! Seam in the browser: thin wasm-bindgen bindings over `seam-core`. Every rule (framing,
-//! cuts, the naive reader, traces, scenarios) is core's; this crate only converts values
-//! between Rust and JavaScript.
+//! Seam in the browser: thin wasm-bindgen bindings over `seam-core` (framing, cuts, traces)
+//! and `seam-page-model` (scenarios, the replay, the naive reader), whose rules these are;
+//! this crate only converts values
+//! between Rust and JavaScript, with serde on both sides (serde-wasm-bindgen): core's inputs
+//! are read in `input`, the values handed back are the structs of `views`, and tsify writes
+//! the TypeScript declarations of both into the `.d.ts` that wasm-bindgen ships, against
+//! which the page's JavaScript is type-checked.
 //!
-//! Data objects handed to JavaScript use core's JSON names (`snake_case`, as `seam decode`
-//! prints and the test vectors list); functions and methods use JavaScript's `camelCase`.
-//! Errors are JavaScript `Error`s with core's message; decoding errors also carry `kind`,
-//! `offset` and `detail` (core's JSON form of the error).
+//! Data objects use core's JSON names (`snake_case`, as `seam decode` prints and the test
+//! vectors list); functions and methods use JavaScript's `camelCase`. Errors are JavaScript
+//! `Error`s with core's message; decoding errors also carry `kind` and `offset`. Only what
+//! the page calls is exported.
 //!
 //! Framing options, wherever they are taken, are core's `Framing` fields (`byte_order`,
 //! `size_fields`, `max_header_len`, `max_body_len`), each optional; `undefined` or `null`
-//! for the defaults.
+//! for the defaults, which [`framing_defaults`] hands out.
 #![forbid(unsafe_code)]
 
-use js_sys::{Array, Reflect, Uint8Array};
-use seam_core::{parse_trace, Cut, Encoder, Framing, PREFIX_LEN};
-use seam_page_model::{naive_reads, EncodedSend};
+use seam_core::{Cut, Framing};
+use seam_page_model::PRESETS;
+use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 mod capture;
-mod decoder;
 mod input;
-mod json;
 mod timeline;
 mod views;
 
 pub use capture::Capture;
-pub use decoder::Decoder;
 pub use timeline::{Timeline, Trace};
 
-use json::Json;
-use views::{decode_error, encoded_view, error, error_view, naive_view, sends_view};
+use input::{FramingDef, FramingView, SendSpecDef, SendView};
+use views::{
+    error, to_js, to_js_list, DatagramView, ErrorView, PresetView, RecvfromView, SentView,
+};
 
 /// Framing options from JavaScript (see the crate docs).
-fn framing(options: &JsValue) -> Result<Framing, JsValue> {
+fn framing(options: Option<Ts<FramingDef>>) -> Result<Framing, JsValue> {
     input::framing(options).map_err(error)
 }
 
-/// Encodes one frame with core's `Encoder`: `header` is a JSON object (or its text) whose
-/// body-length field must match `body`. Returns `{bytes, prefix_len, header_len, body_len,
-/// header_text}`.
-#[wasm_bindgen]
-pub fn encode(header: JsValue, body: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
-    let value = match header.as_string() {
-        Some(text) => {
-            serde_json::from_str(&text).map_err(|e| error(format!("header is not JSON: {e}")))?
-        }
-        None => input::json(&header, "header").map_err(error)?,
-    };
-    let encoder = Encoder::new(framing(&options)?);
-    let mut bytes = Vec::new();
-    encoder
-        .encode_frame(&value, body, &mut bytes)
-        .map_err(error)?;
-    let header_len = bytes.len() - PREFIX_LEN - body.len();
-    Ok(encoded_view(&EncodedSend {
-        bytes,
-        prefix_len: PREFIX_LEN,
-        header_len,
-        body_len: body.len(),
-    }))
+/// Core's default framing options (`Framing::default()`), for the page's form.
+#[wasm_bindgen(js_name = framingDefaults)]
+pub fn framing_defaults() -> Result<Ts<FramingView>, JsValue> {
+    to_js(&FramingView(Framing::default()))
 }
 
-/// Encodes a list of sends (core's `SendSpec`: `{header, body, mode, describes}`) with the
-/// framing options: one `{bytes, prefix_len, header_len, body_len, header_text}` or `{error}`
-/// per send.
+/// Encodes a list of sends with the framing options: each encoded, or `{error}`.
 #[wasm_bindgen(js_name = encodeSends)]
-pub fn encode_sends(sends: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let sends = input::sends(&sends).map_err(error)?;
-    Ok(sends_view(&seam_page_model::encode_sends(
-        &framing(&options)?,
-        &sends,
-    )))
+pub fn encode_sends(
+    sends: Vec<Ts<SendSpecDef>>,
+    options: Option<Ts<FramingDef>>,
+) -> Result<Vec<Ts<SentView>>, JsValue> {
+    let sends = input::sends(sends).map_err(error)?;
+    let encoded = seam_page_model::encode_sends(&framing(options)?, &sends);
+    to_js_list(encoded.iter().map(SentView::of))
 }
 
-/// The sends of a named preset (`{header, body, mode, describes}` each), or `null`.
+/// The sends of a named preset, or `undefined`.
 #[wasm_bindgen]
-pub fn preset(name: &str) -> JsValue {
-    Json::new().value(&seam_page_model::preset(name)).to_js()
+pub fn preset(name: &str) -> Result<Option<Vec<Ts<SendView>>>, JsValue> {
+    preset_views(name).map(to_js_list).transpose()
 }
 
-/// The presets: `[[name, description], ...]`.
+fn preset_views(name: &str) -> Option<Vec<SendView>> {
+    Some(
+        seam_page_model::preset(name)?
+            .into_iter()
+            .map(SendView)
+            .collect(),
+    )
+}
+
+/// The presets, for the menu.
 #[wasm_bindgen]
-pub fn presets() -> JsValue {
-    let mut json = Json::new();
-    json.list();
-    for (name, description) in seam_page_model::PRESETS {
-        json.list().str(name).str(description).end_list();
-    }
-    json.end_list().to_js()
+pub fn presets() -> Result<Vec<Ts<PresetView>>, JsValue> {
+    to_js_list(preset_list())
 }
 
-/// The chunk lengths a cut spec (`sent`, `merge:N`, `split:N`, `reads:N[,N...]`,
-/// `random:SEED[:MAX]`, `bytes`) gives for sends of the given lengths.
-#[wasm_bindgen(js_name = cutLengths)]
-pub fn cut_lengths(spec: &str, sends: Vec<u32>) -> Result<Vec<u32>, JsValue> {
-    let cut: Cut = spec.parse().map_err(error)?;
-    let sends: Vec<usize> = sends.into_iter().map(|n| n as usize).collect();
-    Ok(cut.chunks(&sends).map(|n| n as u32).collect())
+fn preset_list() -> impl Iterator<Item = PresetView> {
+    PRESETS
+        .iter()
+        .map(|&(name, description)| PresetView { name, description })
 }
 
 /// A cut spec in its normal form (`random:7` → `random:7:64`); throws when it is bad.
@@ -105,93 +89,39 @@ pub fn normalize_cut(spec: &str) -> Result<String, JsValue> {
     spec.parse::<Cut>().map(|c| c.to_string()).map_err(error)
 }
 
-/// The naive receiver's verdict on each chunk: `[{start, end, verdict, first_message,
-/// messages}]`, `verdict` being `whole`, `merged` or `broken`.
-#[wasm_bindgen(js_name = naiveReads)]
-pub fn naive_reads_js(message_lengths: Vec<u32>, chunk_lengths: Vec<u32>) -> JsValue {
-    let messages: Vec<usize> = message_lengths.into_iter().map(|n| n as usize).collect();
-    let chunks: Vec<usize> = chunk_lengths.into_iter().map(|n| n as usize).collect();
-    naive_view(&naive_reads(&messages, &chunks))
-}
-
-/// A datagram decoded (see [`recvfrom`]): `{header, raw_header, body_len, records}`, or
-/// the decoding error.
-fn datagram_view(
-    json: &mut Json,
-    framing: &Framing,
-    datagram: &[u8],
-) -> Result<(), seam_core::DecodeError> {
-    let frame = seam_core::decode_datagram(framing, datagram)?;
-    json.open()
-        .key("header")
-        .value(&frame.header)
-        .key("raw_header")
-        .str(&frame.raw_header)
-        .key("body_len")
-        .num(frame.body.len() as u64)
-        .key("records")
-        .value(&frame.records)
-        .close();
-    Ok(())
-}
-
-/// Decodes one UDP datagram holding exactly one frame: `{header, raw_header, body_len,
-/// records}`; throws a decoding error (with `kind`, `offset`) otherwise.
-#[wasm_bindgen(js_name = decodeDatagram)]
-pub fn decode_datagram(datagram: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
-    let mut json = Json::new();
-    datagram_view(&mut json, &framing(&options)?, datagram).map_err(|e| decode_error(&e))?;
-    Ok(json.to_js())
-}
-
 /// What `recvfrom(buffer_len)` makes of a datagram: the first `buffer_len` bytes are
-/// received, the rest is lost, and `decode_datagram` judges what was received.
-/// Returns `{received, lost, frame, error}` (one of the last two is `null`).
+/// received, the rest is lost, and core's `decode_datagram` judges what was received.
 #[wasm_bindgen]
-pub fn recvfrom(datagram: &[u8], buffer_len: u32, options: JsValue) -> Result<JsValue, JsValue> {
-    let framing = framing(&options)?;
-    let received = &datagram[..datagram.len().min(buffer_len as usize)];
-    let mut json = Json::new();
-    json.open()
-        .key("received")
-        .num(received.len() as u64)
-        .key("lost")
-        .num((datagram.len() - received.len()) as u64)
-        .key("frame");
-    let result = datagram_view(&mut json, &framing, received);
-    if result.is_err() {
-        json.null();
-    }
-    json.key("error");
-    error_view(&mut json, result.as_ref().err());
-    Ok(json.close().to_js())
+pub fn recvfrom(
+    datagram: &[u8],
+    buffer_len: u32,
+    options: Option<Ts<FramingDef>>,
+) -> Result<Ts<RecvfromView>, JsValue> {
+    to_js(&recvfrom_view(
+        &framing(options)?,
+        datagram,
+        buffer_len as usize,
+    ))
 }
 
-/// Reads a trace (`seam ... --trace FILE`): `[{conn, dir, t, offset, data}]`, `data` a
-/// `Uint8Array`. Throws the line and reason when a line is bad.
-#[wasm_bindgen(js_name = parseTrace)]
-pub fn parse_trace_js(text: &str) -> Result<JsValue, JsValue> {
-    let chunks = parse_trace(text).map_err(error)?;
-    let mut json = Json::new();
-    json.list();
-    for chunk in &chunks {
-        json.open()
-            .key("conn")
-            .num(chunk.conn)
-            .key("dir")
-            .value(&chunk.dir)
-            .key("t")
-            .value(&chunk.t)
-            .key("offset")
-            .num(chunk.offset)
-            .close();
+fn recvfrom_view(framing: &Framing, datagram: &[u8], buffer_len: usize) -> RecvfromView {
+    let received = &datagram[..datagram.len().min(buffer_len)];
+    let (frame, error) = match seam_core::decode_datagram(framing, received) {
+        Ok(frame) => (
+            Some(DatagramView {
+                raw_header: frame.raw_header.to_string(),
+                body_len: frame.body.len() as u64,
+            }),
+            None,
+        ),
+        Err(e) => (None, Some(ErrorView::of(&e))),
+    };
+    RecvfromView {
+        received: received.len() as u64,
+        lost: (datagram.len() - received.len()) as u64,
+        frame,
+        error,
     }
-    let list: Array = json.end_list().to_js().into();
-    for (i, chunk) in chunks.iter().enumerate() {
-        let view = Reflect::get_u32(&list, i as u32).unwrap_or(JsValue::NULL);
-        views::set(&view, "data", &Uint8Array::from(&chunk.bytes[..]).into());
-    }
-    Ok(list.into())
 }
 
 /// Runs one shared test vector (its JSON text) through core's vector runner (whole, with
@@ -203,4 +133,44 @@ pub fn check_vector(json: &str) -> Result<String, JsValue> {
     let vector = seam_core::vectors::Vector::from_json(json).map_err(error)?;
     vector.check_all().map_err(error)?;
     Ok(vector.description)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn echo(body: &str) -> Vec<u8> {
+        let mut spec = seam_page_model::preset("echo").unwrap().remove(0);
+        spec.body = body.to_string();
+        let sent = seam_page_model::encode_sends(&Framing::default(), &[spec]).remove(0);
+        sent.unwrap().bytes
+    }
+
+    #[test]
+    fn recvfrom_with_room_for_the_datagram_gets_one_whole_frame() {
+        let datagram = echo("hello");
+        let view = recvfrom_view(&Framing::default(), &datagram, 65535);
+        assert_eq!((view.received, view.lost), (datagram.len() as u64, 0));
+        assert_eq!(view.frame.unwrap().body_len, 5);
+        assert!(view.error.is_none());
+    }
+
+    #[test]
+    fn recvfrom_with_a_short_buffer_loses_the_rest_and_the_frame_is_truncated() {
+        let datagram = echo(&"A".repeat(2000));
+        let view = recvfrom_view(&Framing::default(), &datagram, 1024);
+        assert_eq!(view.received, 1024);
+        assert_eq!(view.lost, datagram.len() as u64 - 1024);
+        assert!(view.frame.is_none());
+        assert_eq!(view.error.unwrap().kind, "truncated");
+    }
+
+    #[test]
+    fn every_preset_in_the_menu_has_sends() {
+        for view in preset_list() {
+            let sends = preset_views(view.name).unwrap_or_default();
+            assert!(!sends.is_empty(), "{}", view.name);
+        }
+        assert!(preset_views("no such preset").is_none());
+    }
 }

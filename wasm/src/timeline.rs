@@ -6,11 +6,14 @@ use seam_page_model::{
     decode_tally, naive_reads, sample_stream, EncodedSend, EventKind, NaiveRead, NaiveVerdict,
     Replay, SendError,
 };
-use serde_json::Value;
+use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
-use crate::json::Json;
-use crate::views::{decode_error, error, error_view, naive_view, sends_view, waiting_view};
+use crate::input::{FramingDef, ScenarioForm};
+use crate::views::{
+    decode_error, error, to_js, to_js_list, ErrorView, EventView, MessageView, NaiveView, SentView,
+    StepView, TallyView, TraceStreamView, WaitingView,
+};
 
 /// A trace file split into one stream per connection and direction.
 #[wasm_bindgen]
@@ -28,43 +31,27 @@ impl Trace {
         })
     }
 
-    /// `[{conn, dir, chunks, bytes, start_t, end_t}]`, by connection, `in` before `out`.
-    pub fn streams(&self) -> JsValue {
-        let mut json = Json::new();
-        json.list();
-        for s in &self.streams {
-            json.open()
-                .key("conn")
-                .num(s.conn)
-                .key("dir")
-                .value(&s.dir)
-                .key("chunks")
-                .num(s.chunk_lengths.len() as u64)
-                .key("bytes")
-                .num(s.bytes.len() as u64)
-                .key("start_t")
-                .value(&s.times.first())
-                .key("end_t")
-                .value(&s.times.last())
-                .close();
-        }
-        json.end_list().to_js()
+    /// The streams, by connection, `in` before `out`.
+    pub fn streams(&self) -> Result<Vec<Ts<TraceStreamView>>, JsValue> {
+        to_js_list(self.streams.iter().map(stream_view))
     }
 
     /// A timeline replaying stream `index` in the chunks the socket really returned.
-    pub fn timeline(&self, index: usize, options: JsValue) -> Result<Timeline, JsValue> {
+    pub fn timeline(
+        &self,
+        index: usize,
+        options: Option<Ts<FramingDef>>,
+    ) -> Result<Timeline, JsValue> {
         let stream = self
             .streams
             .get(index)
             .ok_or_else(|| error(format!("the trace has no stream #{index}")))?;
-        let mut timeline = Timeline::from_parts(
-            crate::framing(&options)?,
+        Timeline::from_parts(
+            crate::framing(options)?,
             stream.bytes.clone(),
             &stream.chunk_lengths,
             None,
-        )?;
-        timeline.times = stream.times.clone();
-        Ok(timeline)
+        )
     }
 }
 
@@ -77,11 +64,12 @@ pub struct Timeline {
     message_lengths: Vec<usize>,
     naive: Vec<NaiveRead>,
     sends: Vec<Result<EncodedSend, SendError>>,
-    times: Vec<f64>,
 }
 
 impl Timeline {
-    fn from_parts(
+    /// A stream, the lengths of the chunks it arrives in, and optionally the lengths of the
+    /// sender's messages (default: the frames the decoder finds).
+    pub(crate) fn from_parts(
         framing: Framing,
         bytes: Vec<u8>,
         chunk_lengths: &[usize],
@@ -95,47 +83,17 @@ impl Timeline {
             message_lengths,
             naive,
             sends: Vec::new(),
-            times: Vec::new(),
         })
-    }
-}
-
-impl Timeline {
-    /// A captured direction: its bytes, one chunk per segment (maybe empty), and the
-    /// segments' times.
-    pub(crate) fn from_capture(
-        framing: Framing,
-        bytes: Vec<u8>,
-        chunk_lengths: &[usize],
-        times: Vec<f64>,
-    ) -> Result<Timeline, JsValue> {
-        let mut timeline = Timeline::from_parts(framing, bytes, chunk_lengths, None)?;
-        timeline.times = times;
-        Ok(timeline)
     }
 }
 
 #[wasm_bindgen]
 impl Timeline {
-    /// Any stream: its bytes, the lengths of the chunks it arrives in, and optionally the
-    /// lengths of the sender's messages (default: the frames the decoder finds).
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        bytes: Vec<u8>,
-        chunk_lengths: Vec<u32>,
-        message_lengths: Option<Vec<u32>>,
-        options: JsValue,
-    ) -> Result<Timeline, JsValue> {
-        let chunks: Vec<usize> = chunk_lengths.into_iter().map(|n| n as usize).collect();
-        let messages = message_lengths.map(|m| m.into_iter().map(|n| n as usize).collect());
-        Timeline::from_parts(crate::framing(&options)?, bytes, &chunks, messages)
-    }
-
     /// A scenario (the page model's `Scenario`: `{framing, sends, cut, cuts}`) encoded and cut.
     /// Throws when the cut spec is bad; a send that cannot be encoded is left out and its
     /// error shown by [`Timeline::sends`].
-    pub fn scenario(scenario: JsValue) -> Result<Timeline, JsValue> {
-        let scenario = crate::input::scenario(&scenario).map_err(error)?;
+    pub fn scenario(scenario: Ts<ScenarioForm>) -> Result<Timeline, JsValue> {
+        let scenario = crate::input::scenario(scenario).map_err(error)?;
         let built = scenario.build();
         let mut timeline = Timeline::from_parts(
             scenario.framing,
@@ -161,10 +119,9 @@ impl Timeline {
         )
     }
 
-    /// For a scenario: each send encoded (`{bytes, prefix_len, header_len, body_len,
-    /// header_text}`) or `{error}`.
-    pub fn sends(&self) -> JsValue {
-        sends_view(&self.sends)
+    /// For a scenario: each send encoded, or `{error}`.
+    pub fn sends(&self) -> Result<Vec<Ts<SentView>>, JsValue> {
+        to_js_list(self.sends.iter().map(SentView::of))
     }
 
     /// The stream's length in bytes.
@@ -191,119 +148,24 @@ impl Timeline {
         self.replay.chunk_ends().iter().map(|&e| e as f64).collect()
     }
 
-    /// When each chunk was traced (seconds), for a trace; empty otherwise.
-    pub fn times(&self) -> Vec<f64> {
-        self.times.clone()
+    /// The decoder after `step` chunks, with the naive reader's verdicts so far.
+    pub fn state(&self, step: usize) -> Result<Ts<StepView>, JsValue> {
+        to_js(&self.step_view(step))
     }
 
-    /// The decoder after `step` chunks: `{step, received, position, events, messages,
-    /// waiting, error, ended, whole, merged, broken}` (the last three: the naive reader's
-    /// verdicts so far).
-    pub fn state(&self, step: usize) -> JsValue {
-        let state = self.replay.state(step);
-        let mut counts = [0u64; 3];
-        for read in &self.naive[..state.step.min(self.naive.len())] {
-            counts[read.verdict as usize] += 1;
-        }
-        let mut json = Json::new();
-        json.open()
-            .key("step")
-            .num(state.step as u64)
-            .key("received")
-            .num(state.received)
-            .key("position")
-            .num(state.position)
-            .key("events")
-            .num(state.events as u64)
-            .key("messages")
-            .num(state.messages as u64)
-            .key("waiting");
-        waiting_view(&mut json, state.waiting);
-        json.key("error");
-        error_view(&mut json, state.error.as_ref());
-        json.key("ended")
-            .bool(state.ended)
-            .key("whole")
-            .num(counts[NaiveVerdict::Whole as usize])
-            .key("merged")
-            .num(counts[NaiveVerdict::Merged as usize])
-            .key("broken")
-            .num(counts[NaiveVerdict::Broken as usize])
-            .close()
-            .to_js()
+    /// Events `from..to`; a header's also with its text (`raw`).
+    pub fn events(&self, from: usize, to: usize) -> Result<Vec<Ts<EventView>>, JsValue> {
+        to_js_list(self.event_views(from, to))
     }
 
-    /// Events `from..to`: `{index, kind, chunk, start, end, value}`, headers also with
-    /// `header` (the object) and `raw` (its text). `value`: the header length of a
-    /// `length`, the body length of a `header` or `end`, the length of a `body` piece.
-    pub fn events(&self, from: usize, to: usize) -> JsValue {
-        let events = self.replay.events();
-        let to = to.min(events.len());
-        let from = from.min(to);
-        let mut json = Json::new();
-        json.list();
-        for (index, event) in (from..to).zip(&events[from..to]) {
-            json.open()
-                .key("index")
-                .num(index as u64)
-                .key("kind")
-                .value(&event.kind)
-                .key("chunk")
-                .num(event.chunk.into())
-                .key("start")
-                .num(event.start)
-                .key("end")
-                .num(event.end)
-                .key("value")
-                .num(event.value);
-            if event.kind == EventKind::Header {
-                if let Some((header, raw)) = self.replay.header(index) {
-                    json.key("header").value(&header).key("raw").str(raw);
-                }
-            }
-            json.close();
-        }
-        json.end_list().to_js()
-    }
-
-    /// Complete frames `from..to`: `{index, start, end, header_start, body_start, chunk, raw,
-    /// header, body_len, body_preview}` (`body_preview`: up to `preview` bytes as text).
-    pub fn messages(&self, from: usize, to: usize, preview: usize) -> JsValue {
-        let to = to.min(self.replay.message_count());
-        let bytes = self.replay.bytes();
-        let mut json = Json::new();
-        json.list();
-        for index in from.min(to)..to {
-            let Some(message) = self.replay.message(index) else {
-                break;
-            };
-            let body = &bytes[message.body.start as usize..message.body.end as usize];
-            let header = &bytes[message.header.start as usize..message.header.end as usize];
-            let raw = std::str::from_utf8(header).unwrap_or_default();
-            json.open()
-                .key("index")
-                .num(index as u64)
-                .key("start")
-                .num(message.span.start)
-                .key("end")
-                .num(message.span.end)
-                .key("header_start")
-                .num(message.header.start)
-                .key("body_start")
-                .num(message.body.start)
-                .key("chunk")
-                .num(message.chunk.into())
-                .key("raw")
-                .str(raw)
-                .key("header")
-                .value(&serde_json::from_str(raw).unwrap_or(Value::Null))
-                .key("body_len")
-                .num(body.len() as u64)
-                .key("body_preview")
-                .str(&String::from_utf8_lossy(&body[..body.len().min(preview)]))
-                .close();
-        }
-        json.end_list().to_js()
+    /// Complete frames `from..to` (`body_preview`: up to `preview` bytes as text).
+    pub fn messages(
+        &self,
+        from: usize,
+        to: usize,
+        preview: usize,
+    ) -> Result<Vec<Ts<MessageView>>, JsValue> {
+        to_js_list(self.message_views(from, to, preview))
     }
 
     /// The role of each byte `start..end` after `step` chunks: 0 not arrived, 1 prefix,
@@ -323,27 +185,188 @@ impl Timeline {
         bytes[(start as usize).min(end)..end].to_vec()
     }
 
-    /// The naive reader's view of chunks `from..to`: `{start, end, verdict, first_message,
-    /// messages}` each.
-    pub fn naive(&self, from: usize, to: usize) -> JsValue {
+    /// The naive reader's view of chunks `from..to`.
+    pub fn naive(&self, from: usize, to: usize) -> Result<Vec<Ts<NaiveView>>, JsValue> {
         let to = to.min(self.naive.len());
-        naive_view(&self.naive[from.min(to)..to])
+        to_js_list(self.naive[from.min(to)..to].iter().map(NaiveView::of))
     }
 
     /// Decodes the whole stream with core's `decode_tally` in reads of `read_len` bytes,
-    /// for timing: `{frames, events, body_bytes}`.
-    pub fn tally(&self, read_len: usize) -> Result<JsValue, JsValue> {
+    /// for timing.
+    pub fn tally(&self, read_len: usize) -> Result<Ts<TallyView>, JsValue> {
         let tally = decode_tally(self.replay.framing(), self.replay.bytes(), read_len)
             .map_err(|e| decode_error(&e))?;
-        Ok(Json::new()
-            .open()
-            .key("frames")
-            .num(tally.frames)
-            .key("events")
-            .num(tally.events)
-            .key("body_bytes")
-            .num(tally.body_bytes)
-            .close()
-            .to_js())
+        to_js(&TallyView {
+            frames: tally.frames,
+            events: tally.events,
+            body_bytes: tally.body_bytes,
+        })
+    }
+}
+
+fn stream_view(s: &TraceStream) -> TraceStreamView {
+    TraceStreamView {
+        conn: s.conn,
+        dir: s.dir,
+        chunks: s.chunk_lengths.len(),
+        bytes: s.bytes.len(),
+        start_t: s.times.first().copied(),
+        end_t: s.times.last().copied(),
+    }
+}
+
+/// The views, built by plain Rust (tested natively).
+impl Timeline {
+    fn step_view(&self, step: usize) -> StepView {
+        let state = self.replay.state(step);
+        let mut counts = [0u64; 3];
+        for read in &self.naive[..state.step.min(self.naive.len())] {
+            counts[read.verdict as usize] += 1;
+        }
+        StepView {
+            step: state.step,
+            received: state.received,
+            position: state.position,
+            events: state.events,
+            messages: state.messages,
+            waiting: state.waiting.map(WaitingView::of),
+            error: state.error.as_ref().map(ErrorView::of),
+            ended: state.ended,
+            whole: counts[NaiveVerdict::Whole as usize],
+            merged: counts[NaiveVerdict::Merged as usize],
+            broken: counts[NaiveVerdict::Broken as usize],
+        }
+    }
+
+    fn event_views(&self, from: usize, to: usize) -> Vec<EventView> {
+        let events = self.replay.events();
+        let to = to.min(events.len());
+        let from = from.min(to);
+        (from..to)
+            .zip(&events[from..to])
+            .map(|(index, event)| EventView {
+                index,
+                kind: event.kind,
+                chunk: event.chunk,
+                start: event.start,
+                end: event.end,
+                value: event.value,
+                raw: match event.kind {
+                    EventKind::Header => self.replay.header(index).map(|(_, raw)| raw.to_string()),
+                    _ => None,
+                },
+            })
+            .collect()
+    }
+
+    fn message_views(&self, from: usize, to: usize, preview: usize) -> Vec<MessageView> {
+        let to = to.min(self.replay.message_count());
+        let bytes = self.replay.bytes();
+        (from.min(to)..to)
+            .map_while(|index| {
+                let message = self.replay.message(index)?;
+                let body = &bytes[message.body.start as usize..message.body.end as usize];
+                let header = &bytes[message.header.start as usize..message.header.end as usize];
+                Some(MessageView {
+                    index,
+                    start: message.span.start,
+                    end: message.span.end,
+                    header_start: message.header.start,
+                    body_start: message.body.start,
+                    chunk: message.chunk,
+                    raw: String::from_utf8_lossy(header).into_owned(),
+                    body_len: body.len() as u64,
+                    body_preview: String::from_utf8_lossy(&body[..body.len().min(preview)])
+                        .into_owned(),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seam_core::Part;
+
+    /// `{"op":"echo","size":5}hello`, framed.
+    fn echo() -> Vec<u8> {
+        let mut bytes = vec![22, 0, 0, 0];
+        bytes.extend_from_slice(br#"{"op":"echo","size":5}hello"#);
+        bytes
+    }
+
+    fn timeline(chunks: &[usize]) -> Timeline {
+        Timeline::from_parts(Framing::default(), echo(), chunks, None).unwrap()
+    }
+
+    #[test]
+    fn a_step_shows_what_the_decoder_waits_for_and_the_naive_verdicts_so_far() {
+        let timeline = timeline(&[2, 20, 4, 5]);
+        let first = timeline.step_view(1);
+        let waiting = first.waiting.unwrap();
+        assert_eq!((waiting.part, waiting.missing), (Part::Length, 2));
+        assert_eq!(waiting.text, "2 more bytes of the length prefix");
+        assert_eq!((first.whole, first.merged, first.broken), (0, 0, 1));
+        let last = timeline.step_view(4);
+        assert_eq!((last.messages, last.position, last.ended), (1, 31, true));
+        assert!(last.error.is_none());
+    }
+
+    #[test]
+    fn a_header_event_carries_its_text_and_others_none() {
+        let timeline = timeline(&[31]);
+        let events = timeline.event_views(0, 10);
+        let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                EventKind::Length,
+                EventKind::Header,
+                EventKind::Body,
+                EventKind::End
+            ]
+        );
+        assert_eq!(events[1].raw.as_deref(), Some(r#"{"op":"echo","size":5}"#));
+        assert!(events
+            .iter()
+            .filter(|e| e.kind != EventKind::Header)
+            .all(|e| e.raw.is_none()));
+    }
+
+    #[test]
+    fn a_message_shows_its_header_and_a_preview_of_its_body() {
+        let timeline = timeline(&[10, 21]);
+        let [message] = &timeline.message_views(0, 5, 3)[..] else {
+            panic!("one message expected");
+        };
+        assert_eq!(
+            (message.start, message.header_start, message.body_start),
+            (0, 4, 26)
+        );
+        assert_eq!((message.chunk, message.body_len), (1, 5));
+        assert_eq!(message.body_preview, "hel");
+    }
+
+    #[test]
+    fn a_truncated_stream_ends_with_the_truncation_as_its_error() {
+        let mut bytes = echo();
+        bytes.truncate(29);
+        let timeline = Timeline::from_parts(Framing::default(), bytes, &[29], None).unwrap();
+        let error = timeline.step_view(1).error.unwrap();
+        assert_eq!((error.kind, error.offset), ("truncated", 29));
+    }
+
+    #[test]
+    fn a_trace_stream_is_summed_up_with_its_first_and_last_times() {
+        let trace = "{\"conn\":1,\"dir\":\"in\",\"t\":0.5,\"offset\":0,\"data\":\"FgAAAA==\"}\n\
+                     {\"conn\":1,\"dir\":\"in\",\"t\":0.75,\"offset\":4,\"data\":\"e30=\"}\n";
+        let streams = trace_streams(&parse_trace(trace).unwrap());
+        let view = serde_json::to_value(stream_view(&streams[0])).unwrap();
+        assert_eq!(
+            view,
+            serde_json::json!({"conn": 1, "dir": "in", "chunks": 2, "bytes": 6,
+                               "start_t": 0.5, "end_t": 0.75})
+        );
     }
 }
