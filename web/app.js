@@ -14,8 +14,12 @@ import { UdpPanel } from './udp.js';
 import { TracePanel } from './trace.js';
 import { SamplePanel } from './sample.js';
 
+// Marks for the first-load test's breakdown (web/tests/e2e.test.js): modules loaded, wasm
+// ready, first scenario built and drawn.
+performance.mark('seam:modules');
 try {
   await init();
+  performance.mark('seam:wasm');
 } catch (error) {
   const fatal = $('#fatal');
   fatal.hidden = false;
@@ -236,7 +240,9 @@ sender.render(state.sends);
 bindFraming();
 sample.bind(state.sample);
 udp.bind(state.udp, saveHash);
-udp.render(state.framing);
 setSource(['trace', 'capture'].includes(state.source) ? 'compose' : state.source, { build: false });
 rebuild({ keepStep: false });
+performance.mark('seam:built');
 document.body.dataset.ready = 'true';
+// The UDP panel is below the fold: drawn after the first frame, not before it.
+requestAnimationFrame(() => setTimeout(() => udp.render(state.framing)));

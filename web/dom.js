@@ -43,8 +43,10 @@ export function printable(bytes, max = 80) {
   return bytes.length && out.length >= max ? out.slice(0, max) + '…' : out;
 }
 
+const NUMBER = new Intl.NumberFormat('en-US');
+
 /** 1234567 → "1,234,567". */
-export const num = (n) => Number(n).toLocaleString('en-US');
+export const num = (n) => NUMBER.format(Number(n));
 
 /** A byte count for people: 512 B, 1.5 KB, 10.0 MB. */
 export function size(n) {

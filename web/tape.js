@@ -30,13 +30,19 @@ export class Tape {
     this.onPick = onPick;
     /** @type {import('./pkg/seam_wasm.js').Timeline | null} */
     this.timeline = null;
+    /** @type {Float64Array} */
     this.ends = new Float64Array();
     this.step = 0;
     this.position = 0;
     this.manual = false;
     this.perRow = 16;
     this.list = new VirtualList(root, { rowHeight: 40, draw: (a, b) => this.drawRows(a, b) });
-    new ResizeObserver(() => this.fit()).observe(root);
+    /** The tape's inner width, from its ResizeObserver (reading it would force a layout). */
+    this.width = 0;
+    new ResizeObserver(([entry]) => {
+      this.width = entry.contentRect.width;
+      this.fit();
+    }).observe(root);
     root.addEventListener('click', (event) => {
       const cell = event.target instanceof Element ? event.target.closest('.cell') : null;
       if (cell instanceof HTMLElement) this.onPick(Number(cell.dataset.offset), this.manual);
@@ -49,23 +55,32 @@ export class Tape {
     return Math.max(40, digits * DIGIT + 14);
   }
 
-  fit() {
-    const width = this.root.clientWidth - this.offsetWidth() - 8;
+  /** Sets the cells per row the tape's width has room for; true when that changed. */
+  measure() {
+    const width = this.width - this.offsetWidth() - 8;
     let perRow = Math.max(4, Math.floor(width / CELL));
     perRow = perRow >= 16 ? 16 * Math.floor(perRow / 16) : 4 * Math.floor(perRow / 4);
     perRow = Math.min(perRow, 32);
-    if (perRow !== this.perRow) {
-      this.perRow = perRow;
-      this.update();
-    }
+    const changed = perRow !== this.perRow;
+    this.perRow = perRow;
+    return changed;
   }
 
+  fit() {
+    if (this.measure()) this.update();
+  }
+
+  /**
+   * A new timeline; drawn by the `setStep` that follows (drawing here too would lay out and
+   * draw the tape twice).
+   * @param {import('./pkg/seam_wasm.js').Timeline} timeline
+   * @param {Float64Array} ends
+   */
   setTimeline(timeline, ends) {
     this.timeline = timeline;
     this.ends = ends;
     this.root.style.setProperty('--offset-width', `${this.offsetWidth()}px`);
-    this.fit();
-    this.update();
+    this.measure();
   }
 
   /** Shows `step`, the decoder at `position`; scrolls so that byte `focus` is on screen. */

@@ -1,6 +1,10 @@
 // A virtualised scroller: only the rows on screen exist in the DOM, however many rows there
 // are (a 10 MB tape has 600,000 of them). Past the height a browser allows an element, the
 // scroll bar is scaled: its range maps linearly onto the rows.
+//
+// Drawing never reads the layout: the scroller's height comes from its ResizeObserver (which
+// the browser calls after laying out, before painting) and its scroll offset from its scroll
+// events, so a page with several lists lays out once per frame instead of once per list.
 import { h } from './dom.js';
 
 const MAX_HEIGHT = 4_000_000; // px, well under every browser's limit on an element's height
@@ -20,8 +24,18 @@ export class VirtualList {
     this.spacer = h('div', { class: 'vl-spacer' });
     scroller.classList.add('vl');
     scroller.replaceChildren(this.view, this.spacer);
-    scroller.addEventListener('scroll', () => this.schedule(), { passive: true });
-    new ResizeObserver(() => this.schedule()).observe(scroller);
+    /** The scroller's inner height (no padding, no horizontal scroll bar: see style.css's .vl). */
+    this.viewHeight = 0;
+    /** The scroller's scroll offset, as last set or scrolled to. */
+    this.scrollTop = 0;
+    scroller.addEventListener('scroll', () => {
+      this.scrollTop = this.scroller.scrollTop;
+      this.schedule();
+    }, { passive: true });
+    new ResizeObserver(([entry]) => {
+      this.viewHeight = entry.contentRect.height;
+      this.draw();
+    }).observe(scroller);
     this.pending = false;
   }
 
@@ -44,7 +58,7 @@ export class VirtualList {
   }
 
   metrics() {
-    const viewHeight = this.scroller.clientHeight;
+    const viewHeight = this.viewHeight;
     const total = this.rows * this.rowHeight;
     const height = Math.min(total, MAX_HEIGHT);
     const maxScroll = Math.max(0, height - viewHeight);
@@ -56,7 +70,7 @@ export class VirtualList {
   top() {
     const { maxScroll, realMax } = this.metrics();
     if (!maxScroll) return 0;
-    return (Math.min(this.scroller.scrollTop, maxScroll) / maxScroll) * realMax;
+    return (Math.min(this.scrollTop, maxScroll) / maxScroll) * realMax;
   }
 
   draw() {
@@ -94,8 +108,9 @@ export class VirtualList {
     else if (rowTop < top) want = rowTop;
     else want = rowTop + this.rowHeight - viewHeight;
     want = Math.max(0, Math.min(realMax, want));
-    this.scroller.scrollTop = (want / realMax) * maxScroll;
+    this.scrollTop = Math.round((want / realMax) * maxScroll);
     this.draw();
+    this.scroller.scrollTop = this.scrollTop;
   }
 
   /** Scrolls to the last row. */
