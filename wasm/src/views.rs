@@ -317,8 +317,7 @@ pub struct StepView {
     pub broken: u64,
 }
 
-/// One event of a timeline. `value`: the header length of a `length`, the body length of a
-/// `header` or `end`, the length of a `body` piece.
+/// One event of a timeline.
 #[derive(Debug, Serialize, Tsify)]
 #[tsify(missing_as_null)]
 pub struct EventView {
@@ -333,7 +332,8 @@ pub struct EventView {
     pub start: u64,
     /// One past the last byte.
     pub end: u64,
-    /// See the type's doc.
+    /// The header length of a `length`, the body length of a `header` or `end`, the length
+    /// of a `body` piece.
     pub value: u64,
     /// A header's text.
     #[serde(skip_serializing_if = "Option::is_none")]
