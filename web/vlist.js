@@ -32,9 +32,14 @@ export class VirtualList {
       this.scrollTop = this.scroller.scrollTop;
       this.schedule();
     }, { passive: true });
+    /** A reveal asked for before the scroller's height was known, done once it is. */
+    this.revealWanted = null;
     new ResizeObserver(([entry]) => {
       this.viewHeight = entry.contentRect.height;
-      this.draw();
+      const wanted = this.revealWanted;
+      this.revealWanted = null;
+      if (wanted && this.viewHeight) this.reveal(...wanted);
+      else this.draw();
     }).observe(scroller);
     this.pending = false;
   }
@@ -97,6 +102,10 @@ export class VirtualList {
    * scrolled into view lands a third of the way down, with rows before it to read.
    */
   reveal(i, { context = false } = {}) {
+    if (!this.viewHeight) {
+      this.revealWanted = [i, { context }];
+      return;
+    }
     const { viewHeight, maxScroll, realMax } = this.metrics();
     if (!maxScroll) return;
     const rowTop = i * this.rowHeight;
