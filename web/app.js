@@ -27,7 +27,7 @@ try {
   throw error;
 }
 
-const defaults = defaultState({ framing: wasm.framingDefaults(), sends: wasm.preset('demo') });
+const defaults = defaultState({ framing: wasm.framingDefaults(), sends: wasm.preset('demo') ?? [] });
 const state = fromHash(location.hash, defaults) ?? structuredClone(defaults);
 
 /** @type {wasm.Timeline | null} */
@@ -77,7 +77,7 @@ const player = new Player({
   describe: (step) => {
     const start = step > 1 ? ends[step - 2] : 0;
     const written = state.source === 'trace' && traceWrites;
-    return stepText(step, timeline.chunks, { start, end: step ? ends[step - 1] : 0 }, written);
+    return stepText(step, timeline?.chunks ?? 0, { start, end: step ? ends[step - 1] : 0 }, written);
   },
 });
 const udp = new UdpPanel(wasm);
@@ -205,7 +205,7 @@ function bindFraming() {
   const maxHeader = $('#max-header');
   const maxBody = $('#max-body');
   order.value = f.byte_order;
-  fields.value = f.size_fields.join(', ');
+  fields.value = (f.size_fields ?? []).join(', ');
   maxHeader.value = f.max_header_len;
   maxBody.value = f.max_body_len;
   const changed = debounce(() => {

@@ -116,18 +116,21 @@ export class CapturePanel {
 
   /** Shows stream `index`: both lanes, at the last packet. */
   pick(index) {
+    const capture = this.capture;
+    if (!capture) return;
     this.freeLanes();
     this.stream = index;
-    this.order = this.capture.order(index);
-    const stream = this.capture.streams()[index];
+    this.order = capture.order(index);
+    const stream = capture.streams()[index];
     /** @type {import('./pkg/seam_wasm.js').Side[]} */
     const sides = ['client', 'server'];
     this.lanes = sides.map((direction) => {
-      const segments = this.capture.segments(index, direction);
+      const segments = capture.segments(index, direction);
+      /** @type {import('./pkg/seam_wasm.js').Timeline | null} */
       let timeline = null;
-      let error = this.capture.laneError(index, direction);
+      let error = capture.laneError(index, direction);
       try {
-        timeline = this.capture.timeline(index, direction, this.framing());
+        timeline = capture.timeline(index, direction, this.framing());
       } catch (e) {
         error = e.message;
       }

@@ -38,7 +38,7 @@ export class DecoderPane {
    */
   setStep(step, state) {
     this.step = step;
-    const total = this.timeline.length;
+    const total = this.timeline?.length ?? 0;
     const parts = [
       h('span', { class: 'pos-label' }, `position ${num(state.position)} of ${num(total)}`),
     ];
@@ -58,6 +58,7 @@ export class DecoderPane {
   }
 
   drawEvents(first, last) {
+    if (!this.timeline) return [];
     return this.timeline.events(first, last).map((event) =>
       h('div', { class: `event ${event.kind}${event.chunk === this.step - 1 ? ' current' : ''}`, title: event.raw ?? '' },
         h('span', { class: 'muted idx' }, `${event.start}–${event.end}`),
@@ -66,6 +67,7 @@ export class DecoderPane {
   }
 
   drawMessages(first, last) {
+    if (!this.timeline) return [];
     return this.timeline.messages(first, last, 80).map((message) =>
       h('div', { class: `message${message.chunk === this.step - 1 ? ' current' : ''}` },
         h('div', { class: 'line1' },

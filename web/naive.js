@@ -32,7 +32,7 @@ export class NaivePane {
    */
   setStep(step, state) {
     this.step = step;
-    const sent = this.timeline.sentMessages;
+    const sent = this.timeline?.sentMessages ?? 0;
     this.summary.replaceChildren(
       h('span', {}, `${num(step)} recv() calls → ${num(step)} "messages" (the sender sent ${num(sent)}): `),
       h('span', { class: 'badge whole' }, `${num(state.whole)} whole`), ' ',
@@ -44,11 +44,13 @@ export class NaivePane {
   }
 
   drawRows(first, last) {
-    const reads = this.timeline.naive(first, last);
+    const timeline = this.timeline;
+    if (!timeline) return [];
+    const reads = timeline.naive(first, last);
     return reads.map((read, i) => {
       const index = first + i;
       const len = read.end - read.start;
-      const bytes = this.timeline.bytes(read.start, Math.min(read.end, read.start + 60));
+      const bytes = timeline.bytes(read.start, Math.min(read.end, read.start + 60));
       return h('div', { class: `naive-row ${read.verdict}${index === this.step - 1 ? ' current' : ''}`, 'data-verdict': read.verdict },
         h('div', { class: 'line1' },
           h('span', { class: 'label' }, `recv #${num(index + 1)}`),

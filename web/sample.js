@@ -25,6 +25,7 @@ export class SamplePanel {
    */
   measure(timeline, runs = 7) {
     let best = Infinity;
+    /** @type {import('./pkg/seam_wasm.js').TallyView | null} */
     let tally = null;
     for (let i = 0; i < runs; i++) {
       const started = performance.now();

@@ -28,7 +28,7 @@ export class SenderPanel {
     select.replaceChildren(...presets.map(({ name, description }) => h('option', { value: name }, description)));
     $('#add-preset').addEventListener('click', () => {
       const base = this.sends.length;
-      for (const send of preset(select.value)) {
+      for (const send of preset(select.value) ?? []) {
         // A preset's "describes" points inside the preset: shift it past the sends already there.
         if (send.describes !== undefined && send.describes !== null) send.describes += base;
         this.sends.push(send);
@@ -82,7 +82,7 @@ export class SenderPanel {
       this.sends.splice(i, 1);
       for (const other of this.sends) {
         if (other.describes === i) delete other.describes;
-        else if (other.describes > i) other.describes -= 1;
+        else if (other.describes != null && other.describes > i) other.describes -= 1;
       }
       this.onStructure();
     };

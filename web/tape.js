@@ -105,6 +105,7 @@ export class Tape {
 
   drawRows(first, last) {
     const timeline = this.timeline;
+    if (!timeline) return [];
     const len = timeline.length;
     const start = first * this.perRow;
     const end = Math.min(len, last * this.perRow);

@@ -34,7 +34,7 @@ export class TracePanel {
     document.addEventListener('drop', (event) => {
       event.preventDefault();
       document.body.classList.remove('dragging');
-      const [file] = event.dataTransfer.files;
+      const [file] = event.dataTransfer?.files ?? [];
       if (file && this.onCaptureFile?.(file)) return;
       if (file) this.readFile(file);
     });

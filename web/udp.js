@@ -35,7 +35,7 @@ export class UdpPanel {
     const { body, buffer } = this.udp;
     const text = FILL.repeat(Math.ceil(body / FILL.length) + 1).slice(0, body);
     // Core's echo preset with a longer body; core sets its size field.
-    const [spec] = this.wasm.preset('echo');
+    const [spec] = this.wasm.preset('echo') ?? [];
     spec.body = text;
     const [sent] = this.wasm.encodeSends([spec], this.framing);
     if ('error' in sent) {
