@@ -102,7 +102,10 @@ pub enum ArrivalDef {
 /// A view for JavaScript: a JavaScript object written by serde-wasm-bindgen, of the
 /// TypeScript type tsify declares for `T`.
 pub fn to_js<T: Tsify + Serialize>(view: &T) -> Result<Ts<T>, JsValue> {
-    Ts::from_rust(view).map_err(error)
+    // `Tsify::into_js` with the type's serializer settings (`missing_as_null`); its error is
+    // a JavaScript `Error` already (`Ts::from_rust` would add the Rust type's name to it).
+    let js = view.into_js()?;
+    Ok(Ts::new_unchecked(js.into()))
 }
 
 /// A list of views for JavaScript (an array of their type).
