@@ -45,7 +45,7 @@ test('bad inputs are refused with what was wrong', () => {
 });
 
 test('missing fields take core\'s defaults and unknown ones are ignored', () => {
-  const timeline = wasm.Timeline.scenario({ sends: [{ header: '{"op":"echo"}', body: 'hi', colour: 'red' }], cut: 'bytes', step: 3 });
+  const timeline = wasm.Timeline.scenario({ sends: [{ header: '{"op":"echo"}', body: 'hi', colour: 'red', describes: null }], cut: 'bytes', step: 3 });
   assert.equal(timeline.chunks, timeline.length);
   const [sent] = timeline.sends();
   assert.ok(!('error' in sent));
