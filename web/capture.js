@@ -8,6 +8,7 @@ import { $, h, num, size } from './dom.js';
 const SAMPLE = 'samples/seam-session.pcap';
 /** Rows drawn per lane at most (a capture may hold millions of segments). */
 const MAX_ROWS = 5000;
+/** @type {Partial<Record<import('./pkg/seam_wasm.js').Arrival, string>>} */
 const MARKS = {
   retransmission: 'retransmitted',
   partial_retransmission: 'partly retransmitted',

@@ -2,6 +2,10 @@
 // for each, the bytes core encoded it to.
 import { $, h, hex2, num, printable } from './dom.js';
 
+/**
+ * How a send is framed: the Rust `SendMode`s (checked against the generated type).
+ * @type {[import('./pkg/seam_wasm.js').SendMode, string][]}
+ */
 const MODES = [
   ['auto', 'frame (size set from the body)'],
   ['as_typed', 'frame, header exactly as typed'],
