@@ -12,8 +12,8 @@
 //! have one form.
 
 use seam_capture::Side;
-use seam_core::{ByteOrder, Framing};
 use seam_core::CutSpecError;
+use seam_core::{ByteOrder, Framing};
 use seam_page_model::{Scenario, ScenarioCut, SendMode, SendSpec};
 use serde::{Deserialize, Deserializer, Serialize};
 use tsify::{Ts, Tsify};
