@@ -27,7 +27,11 @@ try {
   throw error;
 }
 
-const defaults = defaultState({ framing: wasm.framingDefaults(), sends: wasm.preset('demo') ?? [] });
+const defaults = defaultState({
+  framing: wasm.framingDefaults(),
+  sends: wasm.preset('demo') ?? [],
+  sample: wasm.sampleDefaults(),
+});
 const state = fromHash(location.hash, defaults) ?? structuredClone(defaults);
 
 /** @type {wasm.Timeline | null} */

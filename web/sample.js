@@ -29,7 +29,7 @@ export class SamplePanel {
     let tally = null;
     for (let i = 0; i < runs; i++) {
       const started = performance.now();
-      tally = timeline.tally(65536);
+      tally = timeline.tally();
       best = Math.min(best, performance.now() - started);
     }
     return { ms: best, mbps: timeline.length / 1e6 / (best / 1e3), tally };

@@ -4,6 +4,7 @@
 
 /** @typedef {import('./pkg/seam_wasm.js').Framing} Framing */
 /** @typedef {import('./pkg/seam_wasm.js').SendSpec} SendSpec */
+/** @typedef {import('./pkg/seam_wasm.js').SampleSize} SampleSize */
 
 /**
  * The learner's choice of cut: its kind and every kind's parameter (kept when switching).
@@ -18,7 +19,7 @@
  * @property {CutChoice} cut
  * @property {number[]} cuts the manual cut's offsets
  * @property {number} step -1: the last step
- * @property {{frames: number, bytes: number}} sample
+ * @property {SampleSize} sample
  * @property {{body: number, buffer: number}} udp
  */
 
@@ -49,10 +50,11 @@ export function cutSpec(cut) {
 
 /**
  * The page's first state, around core's defaults.
- * @param {{framing: Framing, sends: SendSpec[]}} core `framingDefaults()` and the demo preset
+ * @param {{framing: Framing, sends: SendSpec[], sample: SampleSize}} core `framingDefaults()`,
+ *   the demo preset and `sampleDefaults()`
  * @returns {PageState}
  */
-export function defaultState({ framing, sends }) {
+export function defaultState({ framing, sends, sample }) {
   return {
     source: 'compose',
     framing,
@@ -60,7 +62,7 @@ export function defaultState({ framing, sends }) {
     cut: { kind: 'merge', merge: '90', split: '16', reads: '1024', seed: '7', max: '16' },
     cuts: [],
     step: -1, // -1: the last step
-    sample: { frames: 100000, bytes: 10000000 },
+    sample,
     udp: { body: 1971, buffer: 1024 },
   };
 }

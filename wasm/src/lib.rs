@@ -17,7 +17,7 @@
 #![forbid(unsafe_code)]
 
 use seam_core::{Cut, Framing};
-use seam_page_model::PRESETS;
+use seam_page_model::{PRESETS, SAMPLE_BYTES, SAMPLE_FRAMES};
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
@@ -31,7 +31,8 @@ pub use timeline::{Timeline, Trace};
 
 use input::{FramingDef, FramingView, SendSpecDef, SendView};
 use views::{
-    error, to_js, to_js_list, DatagramView, ErrorView, PresetView, RecvfromView, SentView,
+    error, to_js, to_js_list, DatagramView, ErrorView, PresetView, RecvfromView, SampleSize,
+    SentView,
 };
 
 /// Framing options from JavaScript (see the crate docs).
@@ -43,6 +44,15 @@ fn framing(options: Option<Ts<FramingDef>>) -> Result<Framing, JsValue> {
 #[wasm_bindgen(js_name = framingDefaults)]
 pub fn framing_defaults() -> Result<Ts<FramingView>, JsValue> {
     to_js(&FramingView(Framing::default()))
+}
+
+/// The large-stream panel's defaults: how many frames and bytes the sample stream has.
+#[wasm_bindgen(js_name = sampleDefaults)]
+pub fn sample_defaults() -> Result<Ts<SampleSize>, JsValue> {
+    to_js(&SampleSize {
+        frames: SAMPLE_FRAMES,
+        bytes: SAMPLE_BYTES,
+    })
 }
 
 /// Encodes a list of sends with the framing options: each encoded, or `{error}`.

@@ -4,7 +4,7 @@
 use seam_core::{parse_trace, trace_streams, Cut, Framing, TraceStream};
 use seam_page_model::{
     decode_tally, naive_reads, sample_stream, EncodedSend, EventKind, NaiveRead, NaiveVerdict,
-    Replay, SendError,
+    Replay, SendError, TALLY_READ_LEN,
 };
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
@@ -191,10 +191,10 @@ impl Timeline {
         to_js_list(self.naive[from.min(to)..to].iter().map(NaiveView::of))
     }
 
-    /// Decodes the whole stream with core's `decode_tally` in reads of `read_len` bytes,
-    /// for timing.
-    pub fn tally(&self, read_len: usize) -> Result<Ts<TallyView>, JsValue> {
-        let tally = decode_tally(self.replay.framing(), self.replay.bytes(), read_len)
+    /// Decodes the whole stream with the model's `decode_tally` in 64 KiB reads
+    /// (`TALLY_READ_LEN`, as the native measurement does), for timing.
+    pub fn tally(&self) -> Result<Ts<TallyView>, JsValue> {
+        let tally = decode_tally(self.replay.framing(), self.replay.bytes(), TALLY_READ_LEN)
             .map_err(|e| decode_error(&e))?;
         to_js(&TallyView {
             frames: tally.frames,

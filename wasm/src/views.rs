@@ -367,6 +367,15 @@ pub struct MessageView {
     pub body_preview: String,
 }
 
+/// The size of a sample stream: its frames and its bytes.
+#[derive(Debug, Serialize, Tsify)]
+pub struct SampleSize {
+    /// How many frames.
+    pub frames: usize,
+    /// How many bytes they add up to.
+    pub bytes: usize,
+}
+
 /// What core's plain decoding loop counted.
 #[derive(Debug, Serialize, Tsify)]
 #[tsify(missing_as_null)]

@@ -9,12 +9,12 @@
 use std::time::Instant;
 
 use seam_core::Framing;
-use seam_page_model::{decode_tally, sample_stream};
+use seam_page_model::{decode_tally, sample_stream, SAMPLE_BYTES, SAMPLE_FRAMES, TALLY_READ_LEN};
 
 fn main() {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>());
-    let frames = args.next().and_then(Result::ok).unwrap_or(100_000);
-    let total = args.next().and_then(Result::ok).unwrap_or(10_000_000);
+    let frames = args.next().and_then(Result::ok).unwrap_or(SAMPLE_FRAMES);
+    let total = args.next().and_then(Result::ok).unwrap_or(SAMPLE_BYTES);
     let runs = args.next().and_then(Result::ok).unwrap_or(7).max(1);
     let sample = sample_stream(frames, total);
     let framing = Framing::default();
@@ -22,7 +22,8 @@ fn main() {
     let mut decoded = 0;
     for _ in 0..runs {
         let started = Instant::now();
-        let tally = decode_tally(&framing, &sample.bytes, 64 * 1024).expect("the sample decodes");
+        let tally =
+            decode_tally(&framing, &sample.bytes, TALLY_READ_LEN).expect("the sample decodes");
         best = best.min(started.elapsed().as_secs_f64());
         decoded = tally.frames;
     }

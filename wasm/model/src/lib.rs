@@ -25,7 +25,9 @@ pub use replay::{
     EventKind, Replay, ReplayEvent, ReplayMessage, Role, StepState, TooManyChunks,
     MAX_REPLAY_CHUNKS,
 };
-pub use sample::{decode_tally, sample_stream, SampleStream, Tally};
+pub use sample::{
+    decode_tally, sample_stream, SampleStream, Tally, SAMPLE_BYTES, SAMPLE_FRAMES, TALLY_READ_LEN,
+};
 pub use scenario::{
     encode_sends, preset, BuiltScenario, EncodedSend, Scenario, ScenarioCut, SendError, SendMode,
     SendSpec, PRESETS,

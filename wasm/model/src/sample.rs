@@ -12,6 +12,15 @@ pub struct SampleStream {
     pub frame_lengths: Vec<usize>,
 }
 
+/// How many frames the page's large-stream panel and the native measurement build by default.
+pub const SAMPLE_FRAMES: usize = 100_000;
+
+/// How many bytes those frames add up to by default.
+pub const SAMPLE_BYTES: usize = 10_000_000;
+
+/// The read length [`decode_tally`] is timed with: one 64 KiB `recv()` at a time.
+pub const TALLY_READ_LEN: usize = 64 * 1024;
+
 /// The body bytes of the sample frames cycle through this text.
 const FILLER: &[u8] = b"the quick brown fox jumps over the lazy dog 0123456789 ";
 
