@@ -10,6 +10,8 @@ mod flat;
 mod header;
 
 pub(crate) use header::parse_header;
+#[cfg(feature = "test-support")]
+pub(crate) use header::parse_header_with_serde;
 
 /// What the decoder needs next: which part of the frame, how much of it it has and how
 /// many bytes are still missing.

@@ -97,6 +97,8 @@ mod event;
 mod framing;
 pub mod messages;
 pub mod names;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 mod trace;
 #[cfg(feature = "vectors")]
 pub mod vectors;

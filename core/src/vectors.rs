@@ -9,6 +9,7 @@ use crate::decoder::Decoder;
 use crate::error::DecodeError;
 use crate::event::{coalesce_body_pieces, Event, EventRecord};
 use crate::framing::Framing;
+use crate::test_support::{decode_in_chunks, Outcome};
 
 /// Whether a vector is a TCP stream or one UDP datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -42,15 +43,6 @@ pub struct Vector {
     pub error: Option<DecodeError>,
 }
 
-/// What decoding gave: events (body pieces merged) and the final error, if any.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    /// The events, adjacent body pieces merged.
-    pub events: Vec<EventRecord>,
-    /// The error, if decoding stopped on one.
-    pub error: Option<DecodeError>,
-}
-
 impl Vector {
     /// Reads a vector from its JSON text.
     pub fn from_json(text: &str) -> Result<Vector, String> {
@@ -65,7 +57,7 @@ impl Vector {
     /// The outcome the vector expects.
     pub fn expected(&self) -> Outcome {
         Outcome {
-            events: self.events.clone(),
+            records: self.events.clone(),
             error: self.error.clone(),
         }
     }
@@ -78,11 +70,11 @@ impl Vector {
             Mode::Stream => decode_in_chunks(&self.framing, &bytes, chunk_lengths)?,
             Mode::Datagram => match decode_datagram(&self.framing, &bytes) {
                 Ok(datagram) => Outcome {
-                    events: merged(datagram.records),
+                    records: merged(datagram.records),
                     error: None,
                 },
                 Err(error) => Outcome {
-                    events: Vec::new(),
+                    records: Vec::new(),
                     error: Some(error),
                 },
             },
@@ -183,55 +175,6 @@ pub fn standard_cuts() -> Vec<Cut> {
     cuts
 }
 
-/// Decodes `bytes` cut into chunks of the given lengths (the rest, if any, as one last
-/// chunk), then ends the stream; checks on the way that every body piece is the stream's
-/// bytes at its span.
-pub fn decode_in_chunks(
-    framing: &Framing,
-    bytes: &[u8],
-    chunk_lengths: &[usize],
-) -> Result<Outcome, String> {
-    let mut decoder = Decoder::new(framing.clone());
-    let mut records = Vec::new();
-    let mut start = 0usize;
-    let mut ends: Vec<usize> = Vec::with_capacity(chunk_lengths.len() + 1);
-    for &len in chunk_lengths {
-        start = (start + len).min(bytes.len());
-        ends.push(start);
-    }
-    ends.push(bytes.len());
-    let mut from = 0usize;
-    for end in ends {
-        for event in decoder.feed(&bytes[from..end]) {
-            match event {
-                Ok(event) => {
-                    if let Event::BodyPiece { span, bytes: piece } = &event {
-                        if piece != &&bytes[span.start as usize..span.end as usize] {
-                            return Err(format!(
-                                "body piece at {span:?} is not the stream's bytes there"
-                            ));
-                        }
-                    }
-                    records.push(event.to_record());
-                }
-                Err(error) => {
-                    coalesce_body_pieces(&mut records);
-                    return Ok(Outcome {
-                        events: records,
-                        error: Some(error),
-                    });
-                }
-            }
-        }
-        from = end;
-    }
-    coalesce_body_pieces(&mut records);
-    Ok(Outcome {
-        events: records,
-        error: decoder.finish().err(),
-    })
-}
-
 fn clip(event: &Event<'_>, end: u64) -> EventRecord {
     let mut record = event.to_record();
     if let EventRecord::Body { end: e, len, start } = &mut record {
@@ -254,8 +197,8 @@ fn compare(expected: &Outcome, got: &Outcome, chunks: &[usize]) -> Result<(), St
     Err(format!(
         "chunks {shown:?}{}:\n  expected events {}\n  got events      {}\n  expected error {}\n  got error      {}",
         if chunks.len() > 12 { " ..." } else { "" },
-        to_json(&expected.events),
-        to_json(&got.events),
+        to_json(&expected.records),
+        to_json(&got.records),
         serde_json::to_string(&expected.error).unwrap_or_default(),
         serde_json::to_string(&got.error).unwrap_or_default(),
     ))

@@ -20,16 +20,13 @@
 //! ```
 #![no_main]
 
-use std::fmt;
-
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
+use seam_core::test_support::{feed_chunks, header_without_fast_path, split_by_lengths, Watch};
 use seam_core::{
     coalesce_body_pieces, ByteOrder, Cut, DecodeError, Decoder, Event, EventRecord, Framing, Part,
     Span, DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_HEADER_LEN, PREFIX_LEN, TUTORIAL_SIZE_FIELDS,
 };
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
 
 fuzz_target!(|data: &[u8]| {
     let _ = run(data);
@@ -91,14 +88,7 @@ fn run(data: &[u8]) -> Result<()> {
         &laid_out[..]
     };
     let lengths = chunk_lengths(mode, seed, param, explicit, stream.len());
-    let mut chunks = Vec::with_capacity(lengths.len() + 1);
-    let mut from = 0;
-    for len in lengths {
-        let to = (from + len).min(stream.len());
-        chunks.push(&stream[from..to]);
-        from = to;
-    }
-    chunks.push(&stream[from..]);
+    let chunks = split_by_lengths(stream, &lengths);
 
     let whole = decode_whole(&framing, stream);
     let chunked = decode_chunked(&framing, stream, &chunks);
@@ -172,35 +162,13 @@ fn decode_whole(framing: &Framing, stream: &[u8]) -> Outcome {
     finish(decoder, checker, records, error)
 }
 
+/// Decodes the chunks in turn through `poll` (core's shared chunk feeder), with the checker
+/// watching every event and every wait.
 fn decode_chunked(framing: &Framing, stream: &[u8], chunks: &[&[u8]]) -> Outcome {
-    let mut decoder = Decoder::new(framing.clone());
     let mut checker = Checker::new(framing, stream);
-    let mut records = Vec::new();
-    let mut error = None;
-    let mut fed = 0u64;
-    checker.waiting(&decoder);
-    'chunks: for chunk in chunks {
-        let mut input: &[u8] = chunk;
-        loop {
-            match decoder.poll(&mut input) {
-                Ok(Some(event)) => {
-                    checker.event(&event);
-                    records.push(event.to_record());
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    error = Some(e);
-                    break 'chunks;
-                }
-            }
-            checker.waiting(&decoder);
-        }
-        assert!(input.is_empty(), "poll gave None with input left");
-        fed += chunk.len() as u64;
-        assert_eq!(decoder.position(), fed, "not every byte fed was consumed");
-        checker.waiting(&decoder);
-    }
-    finish(decoder, checker, records, error)
+    let fed = feed_chunks(framing, chunks.iter().copied(), &mut checker)
+        .unwrap_or_else(|e| panic!("{e}"));
+    finish(fed.decoder, checker, fed.records, fed.error)
 }
 
 fn finish(
@@ -326,8 +294,8 @@ impl<'s> Checker<'s> {
                     "header text is not the stream's bytes"
                 );
                 assert_eq!(
-                    reference(raw),
-                    Reference::Object(header.clone()),
+                    header_without_fast_path(raw, span.start).as_ref(),
+                    Ok(header),
                     "header {raw:?}"
                 );
                 assert_eq!(self.framing.body_len(header), Ok(*body_len));
@@ -395,36 +363,38 @@ impl<'s> Checker<'s> {
             }
             DecodeError::HeaderNotJson { offset, .. }
             | DecodeError::HeaderRepeatedKey { offset, .. }
-            | DecodeError::HeaderNotObject { offset, .. }
-            | DecodeError::BodyLength { offset, .. } => {
+            | DecodeError::HeaderNotObject { offset, .. } => {
                 let text = std::str::from_utf8(header()).expect("header is not UTF-8");
                 assert!(*offset >= start && *offset <= start + text.len() as u64);
-                match (error, reference(text)) {
-                    (DecodeError::HeaderNotJson { .. }, Reference::NotJson) => {}
-                    (DecodeError::HeaderRepeatedKey { key, .. }, Reference::RepeatedKey(k)) => {
-                        assert_eq!(*key, k)
-                    }
-                    (DecodeError::HeaderNotObject { found, .. }, Reference::Other(kind)) => {
-                        assert_eq!((*offset, found.as_str()), (start, kind))
-                    }
-                    (DecodeError::BodyLength { reason, .. }, Reference::Object(map)) => {
-                        assert_eq!(*offset, start);
-                        assert_eq!(self.framing.body_len(&map).as_ref(), Err(reason));
-                    }
-                    (error, reference) => {
-                        panic!("decoder: {error:?}, serde_json: {reference:?}, header {text:?}")
-                    }
-                }
+                assert_eq!(
+                    header_without_fast_path(text, start).as_ref(),
+                    Err(error),
+                    "header {text:?}"
+                );
+            }
+            DecodeError::BodyLength { offset, reason } => {
+                let text = std::str::from_utf8(header()).expect("header is not UTF-8");
+                let map = header_without_fast_path(text, start).unwrap_or_else(|e| {
+                    panic!("{error:?}, but serde_json: {e:?}, header {text:?}")
+                });
+                assert_eq!(*offset, start);
+                assert_eq!(self.framing.body_len(&map).as_ref(), Err(reason));
             }
             DecodeError::Truncated { .. } => {}
             other => panic!("unexpected error {other:?}"),
         }
     }
+}
+
+impl Watch for Checker<'_> {
+    fn event(&mut self, event: &Event<'_>) {
+        Checker::event(self, event);
+    }
 
     /// What the decoder says it waits for must fit the frame and, for a header, the limit.
     /// (That the header buffer itself stays within the limit is core's own unit test, and
     /// `core/tests/memory.rs` measures it with a counting allocator.)
-    fn waiting(&self, decoder: &Decoder) {
+    fn waiting(&mut self, decoder: &Decoder) {
         let w = decoder
             .waiting()
             .expect("waiting() is None without an error");
@@ -448,88 +418,5 @@ impl<'s> Checker<'s> {
                 assert_eq!(w.received, self.body_seen);
             }
         }
-    }
-}
-
-/// What serde_json makes of a header's text, without the decoder's fast path: an object
-/// (whose top-level keys must all differ), another kind of value, or an error.
-#[derive(Debug, PartialEq)]
-enum Reference {
-    Object(Map<String, Value>),
-    Other(&'static str),
-    /// The first top-level key seen twice (once its second value is read).
-    RepeatedKey(String),
-    NotJson,
-}
-
-fn reference(text: &str) -> Reference {
-    let mut repeated = None;
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let parsed = TopLevel(&mut repeated)
-        .deserialize(&mut deserializer)
-        .and_then(|parsed| deserializer.end().map(|()| parsed));
-    match (parsed, repeated) {
-        (_, Some(key)) => Reference::RepeatedKey(key),
-        (Ok(reference), None) => reference,
-        (Err(_), None) => Reference::NotJson,
-    }
-}
-
-struct TopLevel<'r>(&'r mut Option<String>);
-
-impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
-    type Value = Reference;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Reference, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TopLevel<'_> {
-    type Value = Reference;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Reference, A::Error> {
-        let mut map = Map::new();
-        while let Some((key, value)) = access.next_entry::<String, Value>()? {
-            if map.contains_key(&key) {
-                *self.0 = Some(key);
-                return Err(de::Error::custom("repeated key"));
-            }
-            map.insert(key, value);
-        }
-        Ok(Reference::Object(map))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Reference, A::Error> {
-        while access.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Reference::Other("array"))
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Reference, E> {
-        Ok(Reference::Other("bool"))
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Reference, E> {
-        Ok(Reference::Other("number"))
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Reference, E> {
-        Ok(Reference::Other("number"))
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Reference, E> {
-        Ok(Reference::Other("number"))
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Reference, E> {
-        Ok(Reference::Other("string"))
-    }
-
-    fn visit_unit<E>(self) -> Result<Reference, E> {
-        Ok(Reference::Other("null"))
     }
 }

@@ -39,21 +39,28 @@ pub(crate) fn parse_header(
     if let Some(header) = flat::parse_flat_object(&raw) {
         return Ok((header, raw));
     }
+    let header = parse_header_with_serde(&raw, start)?;
+    Ok((header, raw))
+}
+
+/// Parses a header's text with serde_json alone (no fast path): a JSON object whose keys
+/// are all different; `start` is its stream offset.
+pub(crate) fn parse_header_with_serde(text: &str, start: u64) -> Result<Header, DecodeError> {
     let mut repeated = None;
-    let mut deserializer = serde_json::Deserializer::from_str(&raw);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let parsed = TopLevel {
         repeated: &mut repeated,
     }
     .deserialize(&mut deserializer)
     .and_then(|parsed| deserializer.end().map(|()| parsed));
     match parsed {
-        Ok(Parsed::Object(header)) => Ok((header, raw)),
+        Ok(Parsed::Object(header)) => Ok(header),
         Ok(Parsed::Other(found)) => Err(DecodeError::HeaderNotObject {
             offset: start,
             found: found.to_string(),
         }),
         Err(e) => {
-            let offset = start + json_error_offset(&raw, e.line(), e.column());
+            let offset = start + json_error_offset(text, e.line(), e.column());
             Err(match repeated {
                 Some(key) => DecodeError::HeaderRepeatedKey { offset, key },
                 None => DecodeError::HeaderNotJson {

@@ -4,74 +4,23 @@
 #![allow(dead_code)]
 
 use proptest::prelude::*;
-use seam_core::{
-    coalesce_body_pieces, ByteOrder, Cut, DecodeError, Decoder, Encoder, Event, EventRecord,
-    Framing, Header,
-};
+use seam_core::test_support;
+use seam_core::{ByteOrder, Cut, DecodeError, Decoder, Encoder, Event, Framing, Header};
 use serde_json::Value;
 
-/// What decoding a stream gave: its records (adjacent body pieces merged) and the error
-/// that stopped it, if any (a truncation shows up when the stream is finished).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    pub records: Vec<EventRecord>,
-    pub error: Option<DecodeError>,
-}
+// Each test binary uses part of these, as of the rest of this module.
+#[allow(unused_imports)]
+pub use seam_core::test_support::{raw_frame, split_by_lengths, Outcome};
 
-/// Feeds `chunks` in turn to a decoder with `framing`, then finishes the stream. Checks on
-/// the way that every body piece is the stream's bytes at its span.
+/// Decodes `chunks` in turn with `framing` and finishes the stream (the shared
+/// [`seam_core::test_support::decode_chunks`]); panics when one of its checks fails.
 pub fn decode_chunks<'a>(framing: &Framing, chunks: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
-    let mut decoder = Decoder::new(framing.clone());
-    let mut stream = Vec::new();
-    let mut records = Vec::new();
-    for chunk in chunks {
-        stream.extend_from_slice(chunk);
-        for event in decoder.feed(chunk) {
-            match event {
-                Ok(event) => {
-                    if let Event::BodyPiece { span, bytes } = &event {
-                        assert_eq!(
-                            *bytes,
-                            &stream[span.start as usize..span.end as usize],
-                            "body piece at {span:?} is not the stream's bytes there"
-                        );
-                    }
-                    records.push(event.to_record());
-                }
-                Err(error) => {
-                    coalesce_body_pieces(&mut records);
-                    return Outcome {
-                        records,
-                        error: Some(error),
-                    };
-                }
-            }
-        }
-    }
-    coalesce_body_pieces(&mut records);
-    Outcome {
-        records,
-        error: decoder.finish().err(),
-    }
-}
-
-/// Cuts `bytes` into consecutive chunks of the given lengths; what the lengths leave over
-/// becomes one last chunk, and lengths past the end give empty chunks.
-pub fn split_by_lengths<'a>(bytes: &'a [u8], lengths: &[usize]) -> Vec<&'a [u8]> {
-    let mut chunks = Vec::with_capacity(lengths.len() + 1);
-    let mut from = 0usize;
-    for &len in lengths {
-        let to = from.saturating_add(len).min(bytes.len());
-        chunks.push(&bytes[from..to]);
-        from = to;
-    }
-    chunks.push(&bytes[from..]);
-    chunks
+    test_support::decode_chunks(framing, chunks).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Decodes `bytes` cut into chunks of the given lengths (see [`split_by_lengths`]).
 pub fn decode_in_chunks(framing: &Framing, bytes: &[u8], lengths: &[usize]) -> Outcome {
-    decode_chunks(framing, split_by_lengths(bytes, lengths))
+    test_support::decode_in_chunks(framing, bytes, lengths).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Decodes `bytes` fed as one chunk.
@@ -102,15 +51,6 @@ pub fn object(value: Value) -> Header {
         Value::Object(map) => map,
         other => panic!("not a JSON object: {other}"),
     }
-}
-
-/// A frame written by hand with a little-endian prefix: for headers the encoder refuses.
-pub fn raw_frame(header: &[u8], body: &[u8]) -> Vec<u8> {
-    let len = u32::try_from(header.len()).expect("header fits a u32");
-    let mut out = len.to_le_bytes().to_vec();
-    out.extend_from_slice(header);
-    out.extend_from_slice(body);
-    out
 }
 
 /// A whole frame from the default encoder.
