@@ -8,9 +8,11 @@ use std::net::Shutdown;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::common::table::{check_every_case, Case};
 use crate::common::{assert_server_still_serves, entries, error_code, RawClient, Server};
 use seam_core::messages::Reply;
 use seam_core::names::partial_name;
+use seam_core::test_support::raw_frame;
 use seam_core::{md5_hex, Encoder, Header};
 use serde_json::json;
 use serial_test::parallel;
@@ -18,33 +20,6 @@ use serial_test::parallel;
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
-
-/// A frame built by hand: the 4-byte little-endian length of `header`, then `header` as it
-/// is (not necessarily JSON), then `body`.
-fn raw_frame(header: &[u8], body: &[u8]) -> Vec<u8> {
-    let len = u32::try_from(header.len()).expect("a short header");
-    let mut frame = len.to_le_bytes().to_vec();
-    frame.extend_from_slice(header);
-    frame.extend_from_slice(body);
-    frame
-}
-
-/// Sends bytes that break the framing on a fresh connection, expects the error `code` and
-/// the connection closed, then checks the server still serves another client.
-fn assert_fatal(server: &Server, bytes: &[u8], code: &str, label: &str) {
-    let mut client = RawClient::connect(server.addr);
-    client.send_bytes(bytes);
-    assert_refused_and_connection_closes(&mut client, code, label);
-    assert_server_still_serves(server, label);
-}
-
-/// Starts a server and checks bytes that break the framing get `bad_frame` as in
-/// [`assert_fatal`]; returns the server for any further checks.
-fn assert_bad_frame_on_a_new_server(bytes: &[u8], label: &str) -> Server {
-    let server = Server::start(&[]);
-    assert_fatal(&server, bytes, "bad_frame", label);
-    server
-}
 
 /// Reads the next reply and checks it is an error with `code`.
 fn assert_refused(client: &mut RawClient, code: &str, what: &str) {
@@ -298,19 +273,170 @@ fn wait_for_a_free_slot(server: &Server) {
 // Framing errors: bad_frame, and the connection closes
 // ---------------------------------------------------------------------------------------
 
-#[test]
-#[parallel(heavy)]
-fn an_oversized_header_length_gets_bad_frame_and_the_server_still_serves() {
-    assert_bad_frame_on_a_new_server(&0xFFFF_FFFFu32.to_le_bytes(), "length-ffffffff");
+/// A way to break the framing: what a client sends on a fresh connection, and what the
+/// server's `bad_frame` reply must say. What must not happen: the connection staying open
+/// (a length-prefixed stream cannot be resynchronised), anything stored (a body announced
+/// is never read), the server no longer serving other clients.
+struct FramingError {
+    name: &'static str,
+    /// The bytes sent.
+    bytes: Vec<u8>,
+    /// Whether the client then ends its stream, cutting the frame short.
+    then_end_of_stream: bool,
+    /// Words the error message must hold.
+    message: &'static str,
+}
+
+impl Case for FramingError {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+/// A case that sends `bytes` and keeps its stream open.
+fn framing_error(name: &'static str, bytes: Vec<u8>, message: &'static str) -> FramingError {
+    FramingError {
+        name,
+        bytes,
+        then_end_of_stream: false,
+        message,
+    }
+}
+
+/// Every way to break the framing the catalogue knows.
+fn framing_errors() -> Vec<FramingError> {
+    let limit = seam_core::DEFAULT_MAX_HEADER_LEN;
+    let mut one_over = (limit + 1).to_le_bytes().to_vec();
+    one_over.extend_from_slice(b"{\"op\":\"list\"");
+    let over_body_limit = format!(
+        r#"{{"op":"echo","size":{}}}"#,
+        seam_core::DEFAULT_MAX_BODY_LEN + 1
+    );
+    vec![
+        framing_error(
+            "an oversized header length",
+            0xFFFF_FFFFu32.to_le_bytes().to_vec(),
+            "header length 4294967295 at byte 0 is over the limit of 65536 bytes",
+        ),
+        framing_error(
+            "a header length one over the limit",
+            one_over,
+            "header length 65537 at byte 0 is over the limit",
+        ),
+        framing_error(
+            "a zero header length",
+            vec![0, 0, 0, 0],
+            "header length is 0 at byte 0",
+        ),
+        // "GET " read as a little-endian length is about 540 million: over the limit.
+        framing_error(
+            "an HTTP request on the port",
+            b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".to_vec(),
+            "header length 542393671 at byte 0 is over the limit",
+        ),
+        framing_error(
+            "an invalid UTF-8 header",
+            raw_frame(b"{\"op\":\"\xff\xfe\"}", b""),
+            "header is not UTF-8",
+        ),
+        framing_error(
+            "an invalid JSON header",
+            raw_frame(br#"{"op": "list",}"#, b""),
+            "header is not JSON",
+        ),
+        framing_error(
+            "a JSON array header",
+            raw_frame(br#"["op", "list"]"#, b""),
+            "is a JSON array, not an object",
+        ),
+        framing_error(
+            "a JSON string header",
+            raw_frame(br#""list""#, b""),
+            "is a JSON string, not an object",
+        ),
+        framing_error(
+            "a JSON number header",
+            raw_frame(b"42", b""),
+            "is a JSON number, not an object",
+        ),
+        framing_error(
+            "a JSON null header",
+            raw_frame(b"null", b""),
+            "is a JSON null, not an object",
+        ),
+        framing_error(
+            "a negative size",
+            raw_frame(br#"{"op":"echo","size":-1}"#, b"x"),
+            "\"size\" must be a non-negative integer, not -1",
+        ),
+        framing_error(
+            "a size over the decoder's limit",
+            raw_frame(over_body_limit.as_bytes(), b"x"),
+            "body length 1099511627777 in \"size\" is over the limit",
+        ),
+        framing_error(
+            "a size beyond u64",
+            raw_frame(
+                br#"{"filename":"big.bin","filesize":18446744073709551616}"#,
+                b"",
+            ),
+            "\"filesize\" must be a non-negative integer",
+        ),
+        framing_error(
+            "a fractional size",
+            raw_frame(br#"{"op":"echo","size":1.5}"#, b"x"),
+            "\"size\" must be a non-negative integer, not 1.5",
+        ),
+        framing_error(
+            "a size given as a string",
+            raw_frame(br#"{"filename":"ten.bin","size":"10"}"#, b"0123456789"),
+            "\"size\" must be a non-negative integer, not \"10\"",
+        ),
+        framing_error(
+            "size fields that disagree",
+            raw_frame(br#"{"op":"echo","size":3,"len":4}"#, b"abcd"),
+            "body length fields \"size\" and \"len\" disagree",
+        ),
+        FramingError {
+            then_end_of_stream: true,
+            ..framing_error(
+                "a length prefix cut short at the end of the stream",
+                vec![20, 0],
+                "stream ended at byte 2 inside the length prefix",
+            )
+        },
+        FramingError {
+            then_end_of_stream: true,
+            ..framing_error(
+                "a header cut short at the end of the stream",
+                raw_frame(br#"{"op":"list"}"#, b"")[..10].to_vec(),
+                "stream ended at byte 10 inside the header",
+            )
+        },
+    ]
 }
 
 #[test]
 #[parallel(heavy)]
-fn a_header_length_one_over_the_limit_gets_bad_frame_and_the_server_still_serves() {
-    let limit = seam_core::DEFAULT_MAX_HEADER_LEN;
-    let mut bytes = (limit + 1).to_le_bytes().to_vec();
-    bytes.extend_from_slice(b"{\"op\":\"list\"");
-    assert_bad_frame_on_a_new_server(&bytes, "length-limit-plus-one");
+fn every_framing_error_gets_bad_frame_its_connection_closes_and_the_server_still_serves() {
+    check_every_case(&framing_errors(), |case| {
+        let server = Server::start(&[]);
+        let mut client = RawClient::connect(server.addr);
+        client.send_bytes(&case.bytes);
+        if case.then_end_of_stream {
+            client.stream.shutdown(Shutdown::Write).unwrap();
+        }
+        match client.reply() {
+            Some(Reply::Error { code, message }) => {
+                assert_eq!(code.as_str(), "bad_frame", "{message}");
+                assert!(message.contains(case.message), "{message}");
+            }
+            other => panic!("expected a bad_frame error, got {other:?}"),
+        }
+        assert!(client.is_closed(), "the connection stays open");
+        assert_root_is_empty(&server);
+        assert_server_still_serves(&server, case.name);
+    });
 }
 
 #[test]
@@ -327,120 +453,6 @@ fn a_header_length_at_the_limit_is_accepted() {
     assert_eq!(reply.get("op"), Some(&json!("echo")));
     assert_eq!(body, b"ok");
     assert_connection_and_server_go_on(&mut client, &server, "length-at-limit");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_zero_header_length_gets_bad_frame_and_the_server_still_serves() {
-    assert_bad_frame_on_a_new_server(&[0, 0, 0, 0], "length-zero");
-}
-
-#[test]
-#[parallel(heavy)]
-fn an_http_request_on_the_port_gets_bad_frame_and_the_server_still_serves() {
-    // "GET " read as a little-endian length is about 540 million: over the limit.
-    assert_bad_frame_on_a_new_server(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", "http");
-}
-
-#[test]
-#[parallel(heavy)]
-fn an_invalid_utf8_header_gets_bad_frame_and_the_server_still_serves() {
-    let header = b"{\"op\":\"\xff\xfe\"}";
-    assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "not-utf8");
-}
-
-#[test]
-#[parallel(heavy)]
-fn an_invalid_json_header_gets_bad_frame_and_the_server_still_serves() {
-    let header = br#"{"op": "list",}"#;
-    assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "not-json");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_json_array_header_gets_bad_frame_and_the_server_still_serves() {
-    let header = br#"["op", "list"]"#;
-    assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "array");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_json_string_header_gets_bad_frame_and_the_server_still_serves() {
-    let header = br#""list""#;
-    assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "string");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_json_number_or_null_header_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
-    assert_fatal(&server, &raw_frame(b"42", b""), "bad_frame", "number");
-    assert_fatal(&server, &raw_frame(b"null", b""), "bad_frame", "null");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_negative_size_gets_bad_frame_and_the_server_still_serves() {
-    let header = br#"{"op":"echo","size":-1}"#;
-    assert_bad_frame_on_a_new_server(&raw_frame(header, b"x"), "size-negative");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_size_over_the_decoders_limit_gets_bad_frame_and_the_server_still_serves() {
-    let header = format!(
-        r#"{{"op":"echo","size":{}}}"#,
-        seam_core::DEFAULT_MAX_BODY_LEN + 1
-    );
-    assert_bad_frame_on_a_new_server(&raw_frame(header.as_bytes(), b"x"), "size-over-limit");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_size_beyond_u64_gets_bad_frame_and_the_server_still_serves() {
-    let header = br#"{"filename":"big.bin","filesize":18446744073709551616}"#;
-    assert_bad_frame_on_a_new_server(&raw_frame(header, b""), "size-beyond-u64");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_fractional_size_gets_bad_frame_and_the_server_still_serves() {
-    let header = br#"{"op":"echo","size":1.5}"#;
-    assert_bad_frame_on_a_new_server(&raw_frame(header, b"x"), "size-fraction");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_size_given_as_a_string_gets_bad_frame_and_the_server_still_serves() {
-    let header = br#"{"filename":"ten.bin","size":"10"}"#;
-    let server = assert_bad_frame_on_a_new_server(&raw_frame(header, b"0123456789"), "size-string");
-    assert!(!server.root.join("ten.bin").exists());
-}
-
-#[test]
-#[parallel(heavy)]
-fn size_fields_that_disagree_get_bad_frame_and_the_server_still_serves() {
-    let header = br#"{"op":"echo","size":3,"len":4}"#;
-    assert_bad_frame_on_a_new_server(&raw_frame(header, b"abcd"), "size-conflict");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_length_prefix_cut_short_at_eof_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
-    let mut client = RawClient::connect(server.addr);
-    assert_cut_short_gets_bad_frame_and_closes(&mut client, &[20, 0], "a cut prefix");
-    assert_server_still_serves(&server, "prefix-cut");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_header_cut_short_at_eof_gets_bad_frame_and_the_server_still_serves() {
-    let server = Server::start(&[]);
-    let mut client = RawClient::connect(server.addr);
-    let header = raw_frame(br#"{"op":"list"}"#, b"");
-    assert_cut_short_gets_bad_frame_and_closes(&mut client, &header[..10], "a cut header");
-    assert_server_still_serves(&server, "header-cut");
 }
 
 #[test]
@@ -500,73 +512,54 @@ fn a_tutorial_body_cut_short_at_eof_stores_nothing_under_the_final_name() {
 // Request errors: the connection goes on
 // ---------------------------------------------------------------------------------------
 
-#[test]
-#[parallel(heavy)]
-fn an_unknown_op_gets_unknown_op_and_the_connection_goes_on() {
-    let server = Server::start(&[]);
-    let mut client = RawClient::connect(server.addr);
-    for op in ["format_disk", "PUT", "stored", "error", ""] {
-        assert_frame_refused(
-            &mut client,
-            &json!({"op": op, "size": 3}),
-            b"abc",
-            "unknown_op",
-            op,
-        );
+/// A request the server refuses with `code` while the connection goes on: one frame, sent
+/// on a connection that has sent every case before it.
+struct RequestError {
+    name: &'static str,
+    header: serde_json::Value,
+    body: &'static [u8],
+    code: &'static str,
+}
+
+impl Case for RequestError {
+    fn name(&self) -> &str {
+        self.name
     }
-    assert_connection_and_server_go_on(&mut client, &server, "unknown-op");
 }
 
-#[test]
-#[parallel(heavy)]
-fn a_header_with_neither_op_nor_filename_gets_bad_request_and_its_body_is_skipped() {
-    let server = Server::start(&[]);
-    let mut client = RawClient::connect(server.addr);
-    assert_frame_refused(
-        &mut client,
-        &json!({"hello": "world", "size": 5}),
-        b"\x04\0\0\0{",
-        "bad_request",
-        "no op",
-    );
-    assert_frame_refused(
-        &mut client,
-        &json!({"cmd": "get", "name": "x"}),
-        b"",
-        "bad_request",
-        "a tutorial get",
-    );
-    assert_connection_and_server_go_on(&mut client, &server, "missing-op");
+fn request_error(
+    name: &'static str,
+    header: serde_json::Value,
+    body: &'static [u8],
+    code: &'static str,
+) -> RequestError {
+    RequestError {
+        name,
+        header,
+        body,
+        code,
+    }
 }
 
-#[test]
-#[parallel(heavy)]
-fn an_op_that_is_not_a_string_gets_bad_request_and_the_connection_goes_on() {
-    let server = Server::start(&[]);
-    let mut client = RawClient::connect(server.addr);
-    for op in [
+/// Every request error of the catalogue that needs no set-up beyond a default server.
+fn request_errors(marker: &Path) -> Vec<RequestError> {
+    let unknown_ops = ["format_disk", "PUT", "stored", "error", ""]
+        .map(|op| request_error(op, json!({"op": op, "size": 3}), b"abc", "unknown_op"));
+    let ops_that_are_not_strings = [
         json!(42),
         json!(null),
         json!(["put"]),
         json!({"op": "list"}),
-    ] {
-        assert_frame_refused(
-            &mut client,
-            &json!({"op": op}),
+    ]
+    .map(|op| {
+        request_error(
+            "an op that is not a string",
+            json!({"op": op}),
             b"",
             "bad_request",
-            &op.to_string(),
-        );
-    }
-    assert_connection_and_server_go_on(&mut client, &server, "op-not-string");
-}
-
-#[test]
-#[parallel(heavy)]
-fn a_request_with_missing_or_mistyped_fields_gets_bad_request() {
-    let server = Server::start(&[]);
-    let mut client = RawClient::connect(server.addr);
-    for header in [
+        )
+    });
+    let missing_or_mistyped_fields = [
         json!({"op": "put", "name": "x.bin"}),
         json!({"op": "put", "name": "x.bin", "total": -1}),
         json!({"op": "put", "name": "x.bin", "total": 1.5}),
@@ -575,18 +568,63 @@ fn a_request_with_missing_or_mistyped_fields_gets_bad_request() {
         json!({"op": "get", "name": "x.bin", "offset": "0"}),
         json!({"op": "delete", "name": null}),
         json!({"op": "exec", "argv": "rm -rf /"}),
-    ] {
-        assert_frame_refused(
-            &mut client,
-            &header,
+    ]
+    .map(|header| request_error("missing or mistyped fields", header, b"", "bad_request"));
+    let mut cases: Vec<RequestError> = unknown_ops
+        .into_iter()
+        .chain(ops_that_are_not_strings)
+        .chain(missing_or_mistyped_fields)
+        .collect();
+    cases.extend([
+        // Its body, which looks like the start of a frame, is skipped.
+        request_error(
+            "a header with neither op nor filename",
+            json!({"hello": "world", "size": 5}),
+            b"\x04\0\0\0{",
+            "bad_request",
+        ),
+        request_error(
+            "a tutorial get",
+            json!({"cmd": "get", "name": "x"}),
             b"",
             "bad_request",
-            &header.to_string(),
-        );
-    }
-    assert_connection_goes_on(&mut client);
-    assert_root_is_empty(&server);
-    assert_server_still_serves(&server, "bad-fields");
+        ),
+        request_error(
+            "put_end without put",
+            json!({"op": "put_end", "md5": md5_hex(b"")}),
+            b"",
+            "bad_request",
+        ),
+        request_error(
+            "put_data without put",
+            json!({"op": "put_data", "size": 4}),
+            b"data",
+            "bad_request",
+        ),
+        request_error(
+            "exec on a server that allows none",
+            json!({"op": "exec", "argv": ["touch", marker.to_str().unwrap()]}),
+            b"",
+            "exec_denied",
+        ),
+    ]);
+    cases
+}
+
+#[test]
+#[parallel(heavy)]
+fn every_request_error_gets_its_code_the_connection_goes_on_and_nothing_is_stored() {
+    let server = Server::start(&[]);
+    let mut client = RawClient::connect(server.addr);
+    let marker = server.root.join("pwned");
+    check_every_case(&request_errors(&marker), |case| {
+        let what = format!("{} {}", case.name, case.header);
+        assert_frame_refused(&mut client, &case.header, case.body, case.code, &what);
+        assert_connection_goes_on(&mut client);
+        assert_root_is_empty(&server);
+    });
+    assert!(!marker.exists(), "the command ran");
+    assert_server_still_serves(&server, "request-errors");
 }
 
 #[test]
@@ -677,30 +715,6 @@ fn put_data_with_the_wrong_size_gets_offset_mismatch_and_the_connection_goes_on(
     assert_connection_goes_on(&mut client);
     assert_nothing_stored(&server, "w.bin");
     assert_server_still_serves(&server, "put-data-size");
-}
-
-#[test]
-#[parallel(heavy)]
-fn put_end_or_put_data_without_put_gets_bad_request_and_the_connection_goes_on() {
-    let server = Server::start(&[]);
-    let mut client = RawClient::connect(server.addr);
-    assert_frame_refused(
-        &mut client,
-        &json!({"op": "put_end", "md5": md5_hex(b"")}),
-        b"",
-        "bad_request",
-        "put_end without put",
-    );
-    assert_frame_refused(
-        &mut client,
-        &json!({"op": "put_data", "size": 4}),
-        b"data",
-        "bad_request",
-        "put_data without put",
-    );
-    assert_connection_goes_on(&mut client);
-    assert_root_is_empty(&server);
-    assert_server_still_serves(&server, "put-end-alone");
 }
 
 #[test]
@@ -977,25 +991,6 @@ fn a_get_with_an_offset_beyond_the_file_gets_offset_mismatch() {
         other => panic!("expected file_end, got {other:?}"),
     }
     assert_connection_and_server_go_on(&mut client, &server, "get-offset");
-}
-
-#[test]
-#[parallel(heavy)]
-fn an_exec_request_gets_exec_denied_and_the_connection_goes_on() {
-    let server = Server::start(&[]);
-    let mut client = RawClient::connect(server.addr);
-    let marker = server.root.join("pwned");
-    let argv = ["touch", marker.to_str().unwrap()];
-    assert_frame_refused(
-        &mut client,
-        &json!({"op": "exec", "argv": argv}),
-        b"",
-        "exec_denied",
-        "exec",
-    );
-    assert_connection_goes_on(&mut client);
-    assert!(!marker.exists(), "the command ran");
-    assert_server_still_serves(&server, "exec");
 }
 
 #[test]

@@ -6,10 +6,11 @@
 
 use std::net::SocketAddr;
 
+use crate::common::table::{check_every_case, Case};
 use crate::common::tutorial::{
     local_files, run_client, tutorial_head, RawTutorial, TutorialServer, DEADLINE,
 };
-use crate::common::{entries, md5_of, seam, wait_until, TempDir};
+use crate::common::{entries, md5_of, seam, stderr, wait_until, TempDir};
 use serial_test::parallel;
 
 /// A normal upload through the tutorial ftp client lands whole.
@@ -266,56 +267,70 @@ fn a_command_past_the_time_limit_is_killed_and_reported() {
     assert!(text.contains("ran past the time limit"), "{text}");
 }
 
-fn start_up_error(flags: &[&str]) -> String {
-    let dir = TempDir::new("tutorial-start");
-    let output = seam()
-        .arg("serve")
-        .arg("--listen")
-        .arg("127.0.0.1:0")
-        .arg("--root")
-        .arg(dir.join("root"))
-        .args(flags)
-        .output()
-        .expect("seam runs");
-    assert!(
-        !output.status.success(),
-        "the server started with {flags:?}"
-    );
-    String::from_utf8_lossy(&output.stderr).into_owned()
+/// A `seam serve` command line with tutorial listeners that must not start, and words its
+/// error must hold.
+struct StartUpRefusal {
+    name: &'static str,
+    flags: &'static [&'static str],
+    error: &'static str,
 }
+
+impl Case for StartUpRefusal {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+/// The start-up rules: tutorial listeners bind loopback only, even with `--insecure` for a
+/// command dialect, which needs `--allow-exec`; an unknown dialect is refused.
+const START_UP_REFUSALS: &[StartUpRefusal] = &[
+    StartUpRefusal {
+        name: "a non-loopback tutorial listener",
+        flags: &["--tutorial", "ftp=0.0.0.0:0"],
+        error: "loopback addresses only",
+    },
+    StartUpRefusal {
+        name: "--insecure with a command dialect on another address",
+        flags: &[
+            "--insecure",
+            "--tutorial",
+            "cmd=0.0.0.0:0",
+            "--allow-exec",
+            "ls",
+        ],
+        error: "even with --insecure",
+    },
+    StartUpRefusal {
+        name: "a command dialect without --allow-exec",
+        flags: &["--tutorial", "cmd-ready=127.0.0.1:0"],
+        error: "--allow-exec",
+    },
+    StartUpRefusal {
+        name: "an unknown dialect",
+        flags: &["--tutorial", "ftps=127.0.0.1:0"],
+        error: "unknown dialect",
+    },
+];
 
 #[test]
 #[parallel(heavy)]
-fn refuses_a_non_loopback_tutorial_listener_at_start_up() {
-    let error = start_up_error(&["--tutorial", "ftp=0.0.0.0:0"]);
-    assert!(error.contains("loopback addresses only"), "{error}");
-}
-
-#[test]
-#[parallel(heavy)]
-fn insecure_does_not_open_a_command_dialect_to_other_addresses() {
-    let error = start_up_error(&[
-        "--insecure",
-        "--tutorial",
-        "cmd=0.0.0.0:0",
-        "--allow-exec",
-        "ls",
-    ]);
-    assert!(error.contains("even with --insecure"), "{error}");
-}
-
-#[test]
-#[parallel(heavy)]
-fn refuses_a_command_dialect_without_allow_exec_at_start_up() {
-    let error = start_up_error(&["--tutorial", "cmd-ready=127.0.0.1:0"]);
-    assert!(error.contains("--allow-exec"), "{error}");
-}
-
-#[test]
-#[parallel(heavy)]
-fn refuses_an_unknown_dialect_at_start_up() {
-    let error = start_up_error(&["--tutorial", "ftps=127.0.0.1:0"]);
-    assert!(error.contains("unknown dialect"), "{error}");
+fn every_tutorial_listener_the_start_up_rules_forbid_is_refused_with_its_reason() {
+    check_every_case(START_UP_REFUSALS, |case| {
+        let dir = TempDir::new("tutorial-start");
+        let output = seam()
+            .arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--root")
+            .arg(dir.join("root"))
+            .args(case.flags)
+            .output()
+            .expect("seam runs");
+        let error = stderr(&output);
+        assert!(!output.status.success(), "the server started: {error}");
+        assert!(error.contains(case.error), "{error}");
+        assert!(!dir.join("root").exists(), "the root was created");
+    });
 }
 
 #[test]

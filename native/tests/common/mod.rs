@@ -12,6 +12,7 @@ use seam_core::{Decoder, Encoder, Event, Framing, Header};
 
 mod output;
 pub mod python_server;
+pub mod table;
 pub mod tutorial;
 
 pub use output::{assert_ok, json_line, json_lines, stderr, stdout};
