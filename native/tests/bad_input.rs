@@ -429,7 +429,11 @@ fn every_framing_error_gets_bad_frame_its_connection_closes_and_the_server_still
         match client.reply() {
             Some(Reply::Error { code, message }) => {
                 assert_eq!(code.as_str(), "bad_frame", "{message}");
-                assert!(message.contains(case.message), "{message}");
+                assert!(
+                    message.contains(case.message),
+                    "{message:?} does not say {:?}",
+                    case.message
+                );
             }
             other => panic!("expected a bad_frame error, got {other:?}"),
         }

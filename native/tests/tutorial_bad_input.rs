@@ -328,7 +328,11 @@ fn every_tutorial_listener_the_start_up_rules_forbid_is_refused_with_its_reason(
             .expect("seam runs");
         let error = stderr(&output);
         assert!(!output.status.success(), "the server started: {error}");
-        assert!(error.contains(case.error), "{error}");
+        assert!(
+            error.contains(case.error),
+            "{error:?} does not say {:?}",
+            case.error
+        );
         assert!(!dir.join("root").exists(), "the root was created");
     });
 }
