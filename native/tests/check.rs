@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::python_server::PythonServer;
 use crate::common::seam;
+use crate::common::table::{check_every_case, Case};
 use serial_test::parallel;
 
 /// The most a whole check may take here (each wait inside it is bounded by --timeout).
@@ -29,6 +30,62 @@ fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// A tutorial dialect and the correct server for it in `tests/tutorials/servers/`.
+struct Dialect {
+    name: &'static str,
+    server_script: &'static str,
+}
+
+impl Case for Dialect {
+    fn name(&self) -> &str {
+        self.name
+    }
+}
+
+/// Every dialect `seam check` knows.
+const DIALECTS: &[Dialect] = &[
+    Dialect {
+        name: "echo",
+        server_script: "echo_server.py",
+    },
+    Dialect {
+        name: "echo-upper",
+        server_script: "echo_upper_server.py",
+    },
+    Dialect {
+        name: "udp-upper",
+        server_script: "udp_upper_server.py",
+    },
+    Dialect {
+        name: "cmd",
+        server_script: "cmd_server.py",
+    },
+    Dialect {
+        name: "cmd-len",
+        server_script: "cmd_len_server.py",
+    },
+    Dialect {
+        name: "cmd-struct",
+        server_script: "cmd_struct_server.py",
+    },
+    Dialect {
+        name: "cmd-ready",
+        server_script: "cmd_ready_server.py",
+    },
+    Dialect {
+        name: "upload-md5",
+        server_script: "upload_md5_server.py",
+    },
+    Dialect {
+        name: "ftp",
+        server_script: "ftp_server.py",
+    },
+    Dialect {
+        name: "movie",
+        server_script: "movie_server.py",
+    },
+];
 
 /// Runs the check against the dialect's correct tutorial server; every cut must pass.
 fn passes_every_cut(dialect: &str, script: &str) {
@@ -58,62 +115,10 @@ fn passes_every_cut(dialect: &str, script: &str) {
 
 #[test]
 #[parallel(heavy)]
-fn every_cut_passes_against_a_correct_echo_server() {
-    passes_every_cut("echo", "echo_server.py");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_a_correct_echo_upper_server() {
-    passes_every_cut("echo-upper", "echo_upper_server.py");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_a_correct_udp_upper_server() {
-    passes_every_cut("udp-upper", "udp_upper_server.py");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_a_correct_cmd_server() {
-    passes_every_cut("cmd", "cmd_server.py");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_a_correct_cmd_len_server() {
-    passes_every_cut("cmd-len", "cmd_len_server.py");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_a_correct_cmd_struct_server() {
-    passes_every_cut("cmd-struct", "cmd_struct_server.py");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_a_correct_cmd_ready_server() {
-    passes_every_cut("cmd-ready", "cmd_ready_server.py");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_a_correct_upload_md5_server() {
-    passes_every_cut("upload-md5", "upload_md5_server.py");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_a_correct_ftp_server() {
-    passes_every_cut("ftp", "ftp_server.py");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_a_correct_movie_server() {
-    passes_every_cut("movie", "movie_server.py");
+fn every_cut_passes_against_the_correct_server_of_every_dialect() {
+    check_every_case(DIALECTS, |dialect| {
+        passes_every_cut(dialect.name, dialect.server_script)
+    });
 }
 
 #[test]
@@ -286,62 +291,10 @@ fn passes_every_cut_against_seams_tutorial_listener(dialect: &str) {
 
 #[test]
 #[parallel(heavy)]
-fn every_cut_passes_against_seams_echo_listener() {
-    passes_every_cut_against_seams_tutorial_listener("echo");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_seams_echo_upper_listener() {
-    passes_every_cut_against_seams_tutorial_listener("echo-upper");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_seams_udp_upper_listener() {
-    passes_every_cut_against_seams_tutorial_listener("udp-upper");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_seams_cmd_listener() {
-    passes_every_cut_against_seams_tutorial_listener("cmd");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_seams_cmd_len_listener() {
-    passes_every_cut_against_seams_tutorial_listener("cmd-len");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_seams_cmd_struct_listener() {
-    passes_every_cut_against_seams_tutorial_listener("cmd-struct");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_seams_cmd_ready_listener() {
-    passes_every_cut_against_seams_tutorial_listener("cmd-ready");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_seams_upload_md5_listener() {
-    passes_every_cut_against_seams_tutorial_listener("upload-md5");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_seams_ftp_listener() {
-    passes_every_cut_against_seams_tutorial_listener("ftp");
-}
-
-#[test]
-#[parallel(heavy)]
-fn every_cut_passes_against_seams_movie_listener() {
-    passes_every_cut_against_seams_tutorial_listener("movie");
+fn every_cut_passes_against_seams_tutorial_listener_of_every_dialect() {
+    check_every_case(DIALECTS, |dialect| {
+        passes_every_cut_against_seams_tutorial_listener(dialect.name)
+    });
 }
 
 #[test]
