@@ -80,6 +80,9 @@
 //! - **The tutorials' dialects**: the exact bytes each tutorial program sends, in
 //!   [`dialect`].
 //! - **Test vectors** (feature `vectors`): the shared vector runner, in `vectors`.
+//! - **Test support** (feature `test-support`, on with `vectors`): decoding a stream in
+//!   chunks with its body pieces merged, and header parsing without the fast path, for the
+//!   tests and fuzz targets of every build, in `test_support`.
 //!
 //! The browser page's model (scenarios, the replay time line, the naive reader, the sample
 //! stream) is not here: it is the `seam-page-model` crate, beside the page's binding.
