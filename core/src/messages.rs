@@ -282,6 +282,9 @@ pub enum ErrorCode {
     TooSlow,
     /// The server's disk is full: the upload was not kept.
     NoSpace,
+    /// The server's object store (S3-compatible bucket) cannot be reached or refused the
+    /// operation; nothing half-written is visible. Try again later.
+    StoreUnavailable,
     /// The server failed on its side.
     Internal,
 }

@@ -437,6 +437,7 @@ fn error_codes_are_stable_snake_case_strings() {
         (ErrorCode::Busy, "busy"),
         (ErrorCode::TooSlow, "too_slow"),
         (ErrorCode::NoSpace, "no_space"),
+        (ErrorCode::StoreUnavailable, "store_unavailable"),
         (ErrorCode::Internal, "internal"),
     ];
     for (code, name) in codes {

@@ -102,6 +102,14 @@ pub struct ServeArgs {
     #[arg(long, default_value_os_t = serve_defaults().root)]
     pub root: PathBuf,
 
+    /// Keep files in an S3-compatible bucket (AWS S3, MinIO, Garage, Ceph RGW, R2) instead of
+    /// --root: s3://BUCKET[/PREFIX]. Configured from the AWS_* environment variables
+    /// (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ALLOW_HTTP
+    /// for a plain-http endpoint); checked at start-up. --root still holds commands' working
+    /// folder, the TLS state and the spool of stalled uploads.
+    #[arg(long, value_name = "s3://BUCKET[/PREFIX]")]
+    pub store: Option<String>,
+
     /// A token every connection must present first (compared in constant time). An empty
     /// or blank token is refused; on a non-loopback address it needs at least 16 bytes
     /// (e.g. `openssl rand -hex 16`).

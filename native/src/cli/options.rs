@@ -21,6 +21,7 @@ impl From<ServeArgs> for Config {
         Config {
             listen: args.listen,
             root: args.root,
+            store: args.store,
             token: args.token,
             insecure: args.insecure,
             tls: args.tls,

@@ -97,6 +97,11 @@ impl ClientError {
                 ..
             }
             | ClientError::Md5Mismatch { .. } => Exit::Md5,
+            // The server's object store is down: the server refused, nothing was stored.
+            ClientError::Refused {
+                code: ErrorCode::StoreUnavailable,
+                ..
+            } => Exit::Refused,
             ClientError::Refused { .. } => Exit::Refused,
             ClientError::Local { .. } => Exit::Io,
             ClientError::Usage(_) => Exit::Usage,

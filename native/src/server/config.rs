@@ -16,6 +16,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Folder to serve; created on first use.
     pub root: PathBuf,
+    /// Keep files in an S3-compatible bucket instead, `s3://BUCKET[/PREFIX]` (configured
+    /// from the `AWS_*` environment variables); `root` then holds the rest.
+    pub store: Option<String>,
     /// A token every connection must present first.
     pub token: Option<String>,
     /// Allow a non-loopback listener without TLS or without a token.
@@ -67,6 +70,7 @@ impl Default for Config {
                 .parse()
                 .expect("the default address is an address"),
             root: PathBuf::from("seam-data"),
+            store: None,
             token: None,
             insecure: false,
             tls: false,

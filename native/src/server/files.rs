@@ -10,7 +10,7 @@ use super::conn::{within, write_within, Conn};
 use super::failure::{Failure, Refusal};
 use super::shared::Shared;
 use super::storage::StorageError;
-use crate::transfer::{file_work, FileSink, FileSource};
+use super::store::{Block, Incoming, StoreFailure};
 
 /// How long a transfer waits on the network before it writes out what it holds and lets go
 /// of its buffers.
@@ -28,6 +28,7 @@ pub fn refusal(error: StorageError) -> Refusal {
         StorageError::Exists(_) => ErrorCode::Exists,
         StorageError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => ErrorCode::NoSpace,
         StorageError::Io(_) => ErrorCode::Internal,
+        StorageError::Unavailable(_) => ErrorCode::StoreUnavailable,
     };
     Refusal::new(code, error.to_string())
 }
@@ -35,7 +36,9 @@ pub fn refusal(error: StorageError) -> Refusal {
 /// The refusal for a file that could not be written (or read): `no_space` when the disk is
 /// full. It closes the connection, since the client may still be sending the body.
 fn file_failure(error: &std::io::Error) -> Refusal {
-    if error.kind() == std::io::ErrorKind::StorageFull {
+    if let Some(failure) = StoreFailure::of(error) {
+        Refusal::fatal(ErrorCode::StoreUnavailable, failure.to_string())
+    } else if error.kind() == std::io::ErrorKind::StorageFull {
         Refusal::fatal(
             ErrorCode::NoSpace,
             format!("the server's disk is full ({error}): the upload was not kept"),
@@ -45,16 +48,6 @@ fn file_failure(error: &std::io::Error) -> Refusal {
             ErrorCode::Internal,
             format!("the server could not write the file: {error}"),
         )
-    }
-}
-
-/// Runs a storage operation on the file pool.
-async fn on_pool<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
-) -> Result<T, Refusal> {
-    match file_work(work).await {
-        Ok(result) => result.map_err(refusal),
-        Err(e) => Err(refusal(e.into())),
     }
 }
 
@@ -112,26 +105,17 @@ pub async fn receive_upload(
         )
         .into());
     }
-    let root = conn.shared.root.clone();
-    root.check_writable(name, force).map_err(refusal)?;
+    let store = conn.shared.store.clone();
+    store.check_writable(name, force).await.map_err(refusal)?;
     let _lock = UploadLock::take(&conn.shared, name)?;
-    let mut partial = {
-        let (root, name) = (root.clone(), name.to_string());
-        on_pool(move || root.open_partial(&name, resume)).await?
-    };
-    if partial.len() > total {
-        // What is held is longer than the new file: it belongs to another upload.
-        let (root, name) = (root.clone(), name.to_string());
-        partial = on_pool(move || {
-            partial.discard();
-            root.open_partial(&name, false)
-        })
-        .await?;
-    }
-    let offset = partial.len();
+    let mut incoming = store
+        .begin_upload(name, resume, total)
+        .await
+        .map_err(refusal)?;
+    let offset = incoming.len();
     if let Err(refusal) = check_partial_quota(&conn.shared, name, total - offset).await {
         if offset == 0 {
-            partial.discard();
+            incoming.discard().await;
         }
         return Err(refusal.into());
     }
@@ -167,17 +151,16 @@ pub async fn receive_upload(
             .into());
         }
     };
-    let sink = FileSink::start(partial.file.try_clone()?, partial.digest.clone());
-    partial.digest = match receive_body(conn, sink).await {
-        Ok(digest) => digest,
+    match receive_body(conn, &mut incoming).await {
+        Ok(()) => {}
         Err(Failure::Refused(refusal)) if refusal.code == ErrorCode::NoSpace => {
             // Resuming could only fill the disk again: the bytes go, and so does their space.
-            partial.discard();
+            incoming.discard().await;
             return Err(refusal.into());
         }
         Err(failure) => return Err(failure),
-    };
-    debug_assert_eq!(partial.len(), offset + size);
+    }
+    debug_assert_eq!(incoming.len(), offset + size);
 
     let Some(head) = conn.next_header().await? else {
         return Ok(());
@@ -193,17 +176,16 @@ pub async fn receive_upload(
             .into());
         }
     };
-    let actual = partial.digest.clone().finish_hex();
+    let actual = incoming.md5_hex();
     if !md5.eq_ignore_ascii_case(&actual) {
-        partial.discard();
+        incoming.discard().await;
         return Err(Refusal::new(
             ErrorCode::Md5Mismatch,
             format!("the MD5 of the received bytes is {actual}, not {md5}: nothing was stored"),
         )
         .into());
     }
-    let (root2, name2) = (root.clone(), name.to_string());
-    on_pool(move || root2.commit_upload(partial, &name2)).await?;
+    incoming.commit(name).await.map_err(refusal)?;
     info!(conn = conn.id, name, total, resumed_from = offset, md5 = %actual, "stored");
     conn.reply(&Reply::Stored {
         name: name.to_string(),
@@ -216,8 +198,11 @@ pub async fn receive_upload(
 /// Refuses an upload that would take the bytes held by partial files over the server's
 /// quota (`--max-partial-bytes`); `adding` is what this upload still has to send.
 async fn check_partial_quota(shared: &Arc<Shared>, name: &str, adding: u64) -> Result<(), Refusal> {
-    let (root, name) = (shared.root.clone(), name.to_string());
-    let held = on_pool(move || root.partial_bytes_besides(&name)).await?;
+    let held = shared
+        .store
+        .partial_bytes_besides(name)
+        .await
+        .map_err(refusal)?;
     let quota = shared.max_partial_bytes;
     if held.saturating_add(adding) > quota {
         return Err(Refusal::new(
@@ -231,15 +216,12 @@ async fn check_partial_quota(shared: &Arc<Shared>, name: &str, adding: u64) -> R
     Ok(())
 }
 
-/// Writes the body being received through `sink`. Whatever happens, every byte received
-/// is written before this returns, so an interrupted upload can resume from all of them.
-/// While the client sends nothing, the upload holds no thread and, after [`STALL`], no
-/// buffer; when the server's grace period after a shutdown signal ends, it stops reading
-/// and keeps what it received.
-pub async fn receive_body(
-    conn: &mut Conn,
-    mut sink: FileSink,
-) -> Result<seam_core::BodyDigest, Failure> {
+/// Writes the body being received into `sink`. Whatever happens, what was received is
+/// kept before this returns, so an interrupted upload can resume from it (the folder keeps
+/// every byte, the bucket the parts done). While the client sends nothing, the upload holds
+/// no thread and, after [`STALL`], no buffer; when the server's grace period after a
+/// shutdown signal ends, it stops reading and keeps what it received.
+pub async fn receive_body(conn: &mut Conn, sink: &mut Incoming) -> Result<(), Failure> {
     let mut grace_over = conn.shared.grace_over.clone();
     let received = async {
         loop {
@@ -253,7 +235,7 @@ pub async fn receive_body(
                     )
                     .into());
                 }
-                read = read_or_release(conn, &mut sink) => read?,
+                read = read_or_release(conn, sink) => read?,
             };
             if n == 0 {
                 return Ok::<(), Failure>(());
@@ -262,43 +244,51 @@ pub async fn receive_body(
         }
     }
     .await;
-    let written = sink.finish().await;
-    let digest = match written {
-        Ok((_file, digest)) => digest,
-        Err(error) => {
-            warn!(conn = conn.id, %error, "cannot write an upload");
-            return Err(file_failure(&error).into());
-        }
+    let written = match received {
+        Ok(()) => sink.finish().await,
+        Err(_) => sink.suspend().await,
     };
+    if let Err(error) = written {
+        warn!(conn = conn.id, %error, "cannot write an upload");
+        return Err(file_failure(&error).into());
+    }
     match received {
         Err(Failure::Refused(refusal)) if refusal.code == ErrorCode::NoSpace => {
             warn!(conn = conn.id, message = %refusal.message, "cannot write an upload");
             Err(refusal.into())
         }
         Err(failure) => Err(failure),
-        Ok(()) => Ok(digest),
+        Ok(()) => Ok(()),
     }
 }
 
 /// Reads body bytes into the sink; when nothing arrives for [`STALL`], first writes out
 /// and lets go of what the sink holds, then waits (up to the idle timeout).
-async fn read_or_release(conn: &mut Conn, sink: &mut FileSink) -> Result<usize, Failure> {
+async fn read_or_release(conn: &mut Conn, sink: &mut Incoming) -> Result<usize, Failure> {
     if !sink.is_released() {
-        if let Some(read) = within(STALL, conn.read_body(sink.spare())).await {
+        let spare = sink.spare().map_err(|e| file_failure(&e))?;
+        if let Some(read) = within(STALL, conn.read_body(spare)).await {
             return read;
         }
         sink.release().await.map_err(|e| file_failure(&e))?;
     }
-    conn.read_body(sink.spare()).await
+    let spare = sink.spare().map_err(|e| file_failure(&e))?;
+    conn.read_body(spare).await
 }
 
 /// `get`: announces the size, streams the file from `offset`, then sends the MD5 of the
 /// whole file, as recorded when it was stored (see [`super::storage::Root::stored_md5`]):
 /// nothing is hashed per request, also when resuming at an offset. While the client reads
-/// nothing, the download holds no thread and no block: only the connection's write buffer.
+/// nothing, the download holds no thread and no block (and no connection to a bucket):
+/// only the connection's write buffer.
 pub async fn send_download(conn: &mut Conn, name: &str, offset: u64) -> Result<(), Failure> {
-    let root = conn.shared.root.clone();
-    let (file, total) = root.open_file(name).map_err(refusal)?;
+    let download = conn
+        .shared
+        .store
+        .open_download(name)
+        .await
+        .map_err(refusal)?;
+    let total = download.total;
     if offset > total {
         return Err(Refusal::new(
             ErrorCode::OffsetMismatch,
@@ -306,10 +296,7 @@ pub async fn send_download(conn: &mut Conn, name: &str, offset: u64) -> Result<(
         )
         .into());
     }
-    let (file, md5) = {
-        let name = name.to_string();
-        on_pool(move || root.stored_md5(&name, &file).map(|md5| (file, md5))).await?
-    };
+    let md5 = download.md5.clone();
     let size = total - offset;
     // Every write is bounded by the idle timeout: a client that stops reading is dropped.
     let idle = conn.shared.idle_timeout;
@@ -320,9 +307,9 @@ pub async fn send_download(conn: &mut Conn, name: &str, offset: u64) -> Result<(
         total,
     };
     write_within(idle, conn.writer.send_head(&head)).await?;
-    let mut source = FileSource::start(file, offset, total, None);
+    let mut source = download.read_from(offset);
     // The block being sent and how far into it; `sent` is the file offset of the next byte.
-    let mut block: Option<(Vec<u8>, usize)> = None;
+    let mut block: Option<(Block, usize)> = None;
     let mut sent = offset;
     while sent < total {
         if block.is_none() {
@@ -370,20 +357,24 @@ pub async fn send_download(conn: &mut Conn, name: &str, offset: u64) -> Result<(
 
 /// `list`: the files in the root.
 pub async fn list(conn: &mut Conn) -> Result<(), Failure> {
-    let files = conn.shared.root.list().map_err(refusal)?;
+    let files = conn.shared.store.list().await.map_err(refusal)?;
     conn.reply(&Reply::Listing { files }).await
 }
 
 /// `list_partial`: the unfinished uploads.
 pub async fn list_partial(conn: &mut Conn) -> Result<(), Failure> {
-    let files = conn.shared.root.list_partials().map_err(refusal)?;
+    let files = conn.shared.store.list_partials().await.map_err(refusal)?;
     conn.reply(&Reply::Listing { files }).await
 }
 
 /// `delete_partial`: removes the partial file of an unfinished upload (not one under way).
 pub async fn delete_partial(conn: &mut Conn, name: &str) -> Result<(), Failure> {
     let _lock = UploadLock::take(&conn.shared, name)?;
-    conn.shared.root.delete_partial(name).map_err(refusal)?;
+    conn.shared
+        .store
+        .delete_partial(name)
+        .await
+        .map_err(refusal)?;
     info!(conn = conn.id, name, "deleted a partial upload");
     conn.reply(&Reply::Deleted {
         name: name.to_string(),
@@ -410,17 +401,16 @@ pub async fn sweep_partials(shared: &Arc<Shared>, ttl: Duration) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let root = shared.root.clone();
-    match on_pool(move || root.sweep_partials(ttl, &busy)).await {
+    match shared.store.sweep_partials(ttl, busy).await {
         Ok((0, _)) => {}
         Ok((files, bytes)) => info!(files, bytes, "removed partial files past --partial-ttl"),
-        Err(refusal) => warn!(message = %refusal.message, "cannot sweep partial files"),
+        Err(error) => warn!(%error, "cannot sweep partial files"),
     }
 }
 
 /// `delete`: removes a file.
 pub async fn delete(conn: &mut Conn, name: &str) -> Result<(), Failure> {
-    conn.shared.root.delete(name).map_err(refusal)?;
+    conn.shared.store.delete(name).await.map_err(refusal)?;
     info!(conn = conn.id, name, "deleted");
     conn.reply(&Reply::Deleted {
         name: name.to_string(),

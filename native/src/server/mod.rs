@@ -12,6 +12,7 @@ mod files;
 mod shared;
 mod startup;
 mod storage;
+mod store;
 mod tutorial;
 mod udp;
 mod upload;
@@ -38,6 +39,7 @@ use crate::traced::TraceSink;
 use conn::refuse;
 use shared::{Shared, SHUTDOWN_GRACE};
 use storage::Root;
+use store::{Bucket, Store};
 
 /// How long uploads get to write out what they received once the grace period is over.
 const GRACE_WRITE: Duration = Duration::from_secs(5);
@@ -78,6 +80,7 @@ pub async fn serve(
     let root = Root::open(&args.root)
         .with_context(|| format!("cannot open the root folder {}", args.root.display()))?;
     let tls = load_tls(&args, &root)?;
+    let store = open_store(&args, &root).await?;
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -98,6 +101,7 @@ pub async fn serve(
     let (end_grace, grace_over) = watch::channel(false);
     let shared = Arc::new(Shared {
         root,
+        store,
         token: args.token.clone(),
         idle_timeout: args.idle_timeout,
         max_upload: args.max_upload,
@@ -129,7 +133,7 @@ pub async fn serve(
         }
         None => None,
     };
-    info!(listen = %local, root = %shared.root.dir().display(), auth = shared.token.is_some(), udp = udp.is_some(), ?fd_limit, "serving");
+    info!(listen = %local, store = %shared.store.describe(), auth = shared.token.is_some(), udp = udp.is_some(), ?fd_limit, "serving");
     if let Some(policy) = &shared.exec {
         info!(allowed = ?policy.names(), timeout = ?policy.timeout, output_cap = policy.output_cap, "exec is on");
     }
@@ -141,7 +145,7 @@ pub async fn serve(
     }
     announce(&format!(
         "seam: serving {} on {local}",
-        shared.root.dir().display()
+        shared.store.describe()
     ));
     for bound in &tutorials {
         announce(&format!(
@@ -258,6 +262,21 @@ fn load_tls(args: &Config, root: &Root) -> anyhow::Result<Option<Arc<ServerTls>>
         _ => return Ok(None),
     };
     Ok(Some(Arc::new(ServerTls::load(source)?)))
+}
+
+/// The file store: the root folder, or with `--store` a bucket that was just checked (list,
+/// write and delete a probe object), else the reason it cannot be used.
+async fn open_store(args: &Config, root: &Root) -> anyhow::Result<Store> {
+    let Some(url) = &args.store else {
+        return Ok(Store::Folder(root.clone()));
+    };
+    let bucket = Bucket::open(url, root.dir()).map_err(|e| anyhow::anyhow!("--store {e}"))?;
+    bucket
+        .check()
+        .await
+        .map_err(|e| anyhow::anyhow!("--store {url} cannot be used: {e}"))?;
+    info!(store = %url, "the store can be listed and written");
+    Ok(Store::Bucket(Arc::new(bucket)))
 }
 
 /// Prints a line for the person (or program) who started the server; a closed stdout is

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use super::chat::hub::Hub;
 use super::exec::policy::ExecPolicy;
 use super::storage::Root;
+use super::store::Store;
 use crate::traced::TraceSink;
 
 /// How long running transfers may go on after a shutdown signal.
@@ -18,8 +19,10 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// What every connection of a server shares.
 pub struct Shared {
-    /// The served folder.
+    /// The local folder (commands run in it; TLS state and spooled upload parts live in it).
     pub root: Root,
+    /// Where files are kept: the local folder, or a bucket with `--store`.
+    pub store: Store,
     /// The token every connection must present, if any.
     pub token: Option<String>,
     /// How long a connection may stay silent.

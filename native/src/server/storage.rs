@@ -37,6 +37,10 @@ pub enum StorageError {
     /// The file system failed.
     #[error("storage error: {0}")]
     Io(#[from] io::Error),
+    /// The object store failed (unreachable, bad credentials, no bucket, throttling, after
+    /// retries); what it said is in the server's log.
+    #[error("the server's file store is unavailable ({0}); try again later")]
+    Unavailable(String),
 }
 
 /// The folder the server serves.

@@ -1,30 +1,28 @@
 //! An upload that is not Seam's own `put` (no resume, no `ready`): begin (limit, name,
-//! lock, hidden partial file), receive through a [`FileSink`], then commit (fsync, rename)
-//! or discard. Dropped before a commit, its partial file is deleted: nothing ever appears
+//! lock, the store's hidden partial upload), receive through [`Upload::write`], then commit
+//! (the folder: fsync, rename; the bucket: complete the multipart upload) or discard. Dropped before a commit, its partial file is deleted: nothing ever appears
 //! under the final name unless the whole body arrived (and, where asked, its MD5 matched).
 
 use std::sync::Arc;
 
 use seam_core::messages::ErrorCode;
-use seam_core::BodyDigest;
 
 use super::failure::Refusal;
 use super::files::{refusal, UploadLock};
 use super::shared::Shared;
-use super::storage::{Partial, StorageError};
-use crate::transfer::FileSink;
+use super::storage::StorageError;
+use super::store::Incoming;
 
 /// An upload under way; see the module docs.
 pub struct Upload {
-    shared: Arc<Shared>,
     name: String,
-    partial: Option<Partial>,
+    incoming: Option<Incoming>,
     _lock: UploadLock,
 }
 
 impl Upload {
-    /// Checks the size against `--max-upload` and the name against the root's rules (an
-    /// existing file is not replaced), takes the name's lock and opens the partial file.
+    /// Checks the size against `--max-upload` and the name against the store's rules (an
+    /// existing file is not replaced), takes the name's lock and starts the upload.
     pub async fn begin(shared: &Arc<Shared>, name: &str, size: u64) -> Result<Upload, Refusal> {
         if size > shared.max_upload {
             return Err(Refusal::new(
@@ -36,8 +34,9 @@ impl Upload {
             ));
         }
         shared
-            .root
+            .store
             .check_writable(name, false)
+            .await
             .map_err(|error| match error {
                 StorageError::Exists(_) => Refusal::new(
                     ErrorCode::Exists,
@@ -49,16 +48,14 @@ impl Upload {
                 other => refusal(other),
             })?;
         let lock = UploadLock::take(shared, name)?;
-        let root = shared.root.clone();
-        let owned = name.to_string();
-        let partial = tokio::task::spawn_blocking(move || root.open_partial(&owned, false))
+        let incoming = shared
+            .store
+            .begin_upload(name, false, size)
             .await
-            .map_err(|e| Refusal::new(ErrorCode::Internal, e.to_string()))?
             .map_err(refusal)?;
         Ok(Upload {
-            shared: shared.clone(),
             name: name.to_string(),
-            partial: Some(partial),
+            incoming: Some(incoming),
             _lock: lock,
         })
     }
@@ -68,51 +65,56 @@ impl Upload {
         &self.name
     }
 
-    /// A sink that writes (and hashes) the body into the partial file.
-    pub fn sink(&self) -> std::io::Result<FileSink> {
-        let partial = self.partial.as_ref().expect("partial lives until commit");
-        Ok(FileSink::start(
-            partial.file.try_clone()?,
-            partial.digest.clone(),
-        ))
+    /// The store's upload, for a body read by [`super::files::receive_body`].
+    pub fn incoming(&mut self) -> &mut Incoming {
+        self.incoming
+            .as_mut()
+            .expect("the upload lives until commit")
     }
 
-    /// Records the digest the sink returned: the MD5 state of everything received.
-    pub fn received(&mut self, digest: BodyDigest) {
-        if let Some(partial) = &mut self.partial {
-            partial.digest = digest;
+    /// Takes body bytes (hashing them on the way).
+    pub async fn write(&mut self, mut bytes: &[u8]) -> std::io::Result<()> {
+        let incoming = self.incoming();
+        while !bytes.is_empty() {
+            let spare = incoming.spare()?;
+            let n = spare.len().min(bytes.len());
+            spare[..n].copy_from_slice(&bytes[..n]);
+            incoming.advance(n).await?;
+            bytes = &bytes[n..];
         }
+        Ok(())
+    }
+
+    /// The whole body arrived: writes out every byte of it.
+    pub async fn finish(&mut self) -> std::io::Result<()> {
+        self.incoming().finish().await
     }
 
     /// Bytes received.
     pub fn len(&self) -> u64 {
-        self.partial.as_ref().map_or(0, Partial::len)
+        self.incoming.as_ref().map_or(0, Incoming::len)
     }
 
     /// The MD5 of the bytes received, in lower-case hex.
     pub fn md5_hex(&self) -> String {
-        self.partial
+        self.incoming
             .as_ref()
-            .map(|partial| partial.digest.clone().finish_hex())
+            .map(Incoming::md5_hex)
             .unwrap_or_default()
     }
 
-    /// Makes the file visible under its name: fsync, rename, fsync the folder.
+    /// Makes the file visible under its name, whole.
     pub async fn commit(mut self) -> Result<(), Refusal> {
-        let partial = self.partial.take().expect("partial lives until commit");
-        let root = self.shared.root.clone();
-        let name = self.name.clone();
-        tokio::task::spawn_blocking(move || root.commit_upload(partial, &name))
-            .await
-            .map_err(|e| Refusal::new(ErrorCode::Internal, e.to_string()))?
-            .map_err(refusal)
+        let incoming = self.incoming.take().expect("the upload lives until commit");
+        incoming.commit(&self.name).await.map_err(refusal)
     }
 }
 
 impl Drop for Upload {
     fn drop(&mut self) {
-        if let Some(partial) = self.partial.take() {
-            partial.discard();
+        if let Some(incoming) = self.incoming.take() {
+            // A bucket's upload is aborted by a request: on its own task.
+            tokio::spawn(incoming.discard());
         }
     }
 }

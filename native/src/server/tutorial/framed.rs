@@ -47,8 +47,7 @@ pub async fn receive_upload(conn: &mut Conn, head: Head) -> Result<(), Failure> 
             return Err(refused.into());
         }
     };
-    let digest = receive_body(conn, upload.sink()?).await?;
-    upload.received(digest);
+    receive_body(conn, upload.incoming()).await?;
     let md5 = upload.md5_hex();
     upload.commit().await?;
     info!(conn = conn.id, name, size = body_len, %md5, "stored a tutorial-style upload");

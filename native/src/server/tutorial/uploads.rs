@@ -18,7 +18,6 @@ use tracing::{info, warn};
 
 use super::stream::{Filled, TutorialStream};
 use crate::server::upload::Upload;
-use crate::transfer::FileSink;
 
 /// Receives uploads until the client closes.
 pub async fn serve(stream: &mut TutorialStream, dialect: Dialect) -> anyhow::Result<()> {
@@ -26,7 +25,7 @@ pub async fn serve(stream: &mut TutorialStream, dialect: Dialect) -> anyhow::Res
         bail!("{dialect} is not an upload dialect");
     };
     let idle = stream.idle();
-    let mut receiving: Option<(Upload, FileSink)> = None;
+    let mut receiving: Option<Upload> = None;
     let mut refused: Option<String> = None;
     let mut awaiting_md5: Option<Upload> = None;
     loop {
@@ -67,10 +66,7 @@ pub async fn serve(stream: &mut TutorialStream, dialect: Dialect) -> anyhow::Res
             }
             Some(UploadEvent::Header(Ok(request))) => {
                 match Upload::begin(&stream.shared, &request.name, request.size).await {
-                    Ok(upload) => {
-                        let sink = upload.sink()?;
-                        receiving = Some((upload, sink));
-                    }
+                    Ok(upload) => receiving = Some(upload),
                     Err(refusal) => {
                         machine.refuse();
                         refused = Some(refusal.message);
@@ -78,21 +74,14 @@ pub async fn serve(stream: &mut TutorialStream, dialect: Dialect) -> anyhow::Res
                 }
             }
             Some(UploadEvent::Header(Err(error))) => refused = Some(error.to_string()),
-            Some(UploadEvent::Body(mut bytes)) => {
-                if let Some((_, sink)) = &mut receiving {
-                    while !bytes.is_empty() {
-                        let spare = sink.spare();
-                        let n = spare.len().min(bytes.len());
-                        spare[..n].copy_from_slice(&bytes[..n]);
-                        sink.advance(n).await?;
-                        bytes = &bytes[n..];
-                    }
+            Some(UploadEvent::Body(bytes)) => {
+                if let Some(upload) = &mut receiving {
+                    upload.write(bytes).await?;
                 }
             }
             Some(UploadEvent::BodyEnd) => {
-                if let Some((mut upload, sink)) = receiving.take() {
-                    let (_file, digest) = sink.finish().await?;
-                    upload.received(digest);
+                if let Some(mut upload) = receiving.take() {
+                    upload.finish().await?;
                     if dialect == Dialect::UploadMd5 {
                         stream.output.write_all(ACCEPTED).await?;
                         awaiting_md5 = Some(upload);
