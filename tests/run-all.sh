@@ -21,6 +21,11 @@ if ! command -v tcpdump >/dev/null || ! command -v tshark >/dev/null; then
   apt-get install -y tcpdump tshark
 fi
 
+step "moto's S3 server and boto3 (a real S3-compatible store: native/tests/object_store.rs)"
+if ! python3 -c "import moto.server, boto3, flask, werkzeug" >/dev/null 2>&1; then
+  python3 -m pip install --quiet 'moto[server]' boto3
+fi
+
 step "cargo fmt --all --check"
 cargo fmt --all --check
 

@@ -78,14 +78,29 @@ impl Server {
         let dir = TempDir::new("server");
         let root = dir.join("root");
         let log = dir.join("server.log");
-        Server::spawn(dir, root, "127.0.0.1:0", flags, Some(log))
+        Server::spawn(dir, root, "127.0.0.1:0", flags, Some(log), &[])
+    }
+
+    /// Starts a server like [`Server::start_logged`] with these environment variables too.
+    pub fn start_logged_with_env(flags: &[&str], env: &[(&str, &str)]) -> Server {
+        let dir = TempDir::new("server");
+        let root = dir.join("root");
+        let log = dir.join("server.log");
+        Server::spawn(dir, root, "127.0.0.1:0", flags, Some(log), env)
     }
 
     /// Starts a server like [`Server::start_logged`] on a given root (which may outlive it).
     pub fn start_logged_in(root: &Path, flags: &[&str]) -> Server {
         let dir = TempDir::new("server");
         let log = dir.join("server.log");
-        Server::spawn(dir, root.to_path_buf(), "127.0.0.1:0", flags, Some(log))
+        Server::spawn(
+            dir,
+            root.to_path_buf(),
+            "127.0.0.1:0",
+            flags,
+            Some(log),
+            &[],
+        )
     }
 
     /// The server's resident memory now, in MiB.
@@ -123,7 +138,7 @@ impl Server {
 
     /// Starts a server with a given folder, root and listen address.
     pub fn start_in(dir: TempDir, root: PathBuf, listen: &str, flags: &[&str]) -> Server {
-        Server::spawn(dir, root, listen, flags, None)
+        Server::spawn(dir, root, listen, flags, None, &[])
     }
 
     fn spawn(
@@ -132,6 +147,7 @@ impl Server {
         listen: &str,
         flags: &[&str],
         log: Option<PathBuf>,
+        env: &[(&str, &str)],
     ) -> Server {
         let token = flags
             .iter()
@@ -151,6 +167,7 @@ impl Server {
             .args(flags)
             .env("RUST_LOG", "warn")
             .env_remove("SEAM_TOKEN")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
