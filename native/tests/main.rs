@@ -23,6 +23,7 @@ mod faults;
 mod hostile_server;
 mod idle_memory;
 mod in_process;
+mod object_store;
 mod stored_files;
 mod tls;
 mod transfers;

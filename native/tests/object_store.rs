@@ -3,8 +3,6 @@
 //! runs once per backend. moto is required: a missing `moto` fails these tests (the test
 //! command installs it).
 
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -12,11 +10,13 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{
-    md5_of, seam, unsafe_free_kill, wait_until_gone, write_pattern, RawClient, Server, TempDir,
+use crate::common::{
+    md5_of, seam, stderr, stdout, unsafe_free_kill, wait_until, wait_until_gone, write_pattern,
+    RawClient, Server, TempDir,
 };
 use seam_core::messages::Reply;
 use serde_json::json;
+use serial_test::{parallel, serial};
 
 const MIB: u64 = 1 << 20;
 
@@ -223,14 +223,6 @@ impl Backend {
     }
 }
 
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 /// Runs a client command and checks it succeeded.
 fn ok(server: &Server, args: &[&str]) -> String {
     let output = server.client(args);
@@ -284,14 +276,6 @@ fn sizes(server: &Server, partial: bool) -> Vec<(String, u64)> {
         .collect()
 }
 
-fn wait_until(limit: Duration, what: &str, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < limit, "not within {limit:?}: {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Starts a `put` of `len` bytes of `pattern`, sends `sent` bytes of its body, and returns
 /// the connection (drop it to vanish).
 fn start_upload(server: &Server, name: &str, file: &Path, sent: usize) -> RawClient {
@@ -312,13 +296,17 @@ fn start_upload(server: &Server, name: &str, file: &Path, sent: usize) -> RawCli
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod folder {
+            use serial_test::parallel;
             $(#[test]
+            #[parallel(heavy)]
             fn $case() {
                 super::$case(&super::Backend::folder());
             })*
         }
         mod bucket {
+            use serial_test::parallel;
             $(#[test]
+            #[parallel(heavy)]
             fn $case() {
                 super::$case(&super::Backend::bucket());
             })*
@@ -376,7 +364,7 @@ fn an_md5_mismatch_stores_nothing(backend: &Backend) {
     assert!(matches!(raw.reply(), Some(Reply::Ready { offset: 0, .. })));
     raw.send_frame(&json!({"op": "put_data", "size": body.len()}), &body);
     raw.send_frame(&json!({"op": "put_end", "md5": "0".repeat(32)}), b"");
-    assert_eq!(common::error_code(&raw.reply()), "md5_mismatch");
+    assert_eq!(crate::common::error_code(&raw.reply()), "md5_mismatch");
     assert!(names(&server, &[]).is_empty());
     assert!(sizes(&server, true).is_empty(), "no partial upload stays");
 }
@@ -401,10 +389,18 @@ fn bad_names_are_refused(backend: &Backend) {
     for name in ["../escape", ".hidden", "a/b", ".seam"] {
         let mut raw = RawClient::connect(server.addr);
         raw.send_frame(&json!({"op": "put", "name": name, "total": 3}), b"");
-        assert_eq!(common::error_code(&raw.reply()), "bad_name", "{name}");
+        assert_eq!(
+            crate::common::error_code(&raw.reply()),
+            "bad_name",
+            "{name}"
+        );
         let mut raw = RawClient::connect(server.addr);
         raw.send_frame(&json!({"op": "get", "name": name}), b"");
-        assert_eq!(common::error_code(&raw.reply()), "bad_name", "{name}");
+        assert_eq!(
+            crate::common::error_code(&raw.reply()),
+            "bad_name",
+            "{name}"
+        );
     }
 }
 
@@ -417,7 +413,11 @@ fn missing_files_are_not_found(backend: &Backend) {
     ] {
         let mut raw = RawClient::connect(server.addr);
         raw.send_frame(&request, b"");
-        assert_eq!(common::error_code(&raw.reply()), "not_found", "{request}");
+        assert_eq!(
+            crate::common::error_code(&raw.reply()),
+            "not_found",
+            "{request}"
+        );
     }
 }
 
@@ -555,6 +555,7 @@ fn a_client_that_stalls_mid_body_still_stores_every_byte(backend: &Backend) {
 // ---- The bucket only. ----
 
 #[test]
+#[serial(heavy)]
 fn a_256_mib_file_round_trips_through_a_bucket() {
     let backend = Backend::bucket();
     let server = backend.serve(&[]);
@@ -568,6 +569,7 @@ fn a_256_mib_file_round_trips_through_a_bucket() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn the_md5_lives_in_the_bucket_beside_the_object_and_nothing_else_stays() {
     let moto = shared_moto();
     let bucket = moto.new_bucket();
@@ -583,6 +585,7 @@ fn the_md5_lives_in_the_bucket_beside_the_object_and_nothing_else_stays() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_md5_mismatch_aborts_the_multipart_upload() {
     let moto = shared_moto();
     let bucket = moto.new_bucket();
@@ -596,12 +599,13 @@ fn an_md5_mismatch_aborts_the_multipart_upload() {
     assert!(matches!(raw.reply(), Some(Reply::Ready { .. })));
     raw.send_frame(&json!({"op": "put_data", "size": body.len()}), &body);
     raw.send_frame(&json!({"op": "put_end", "md5": "f".repeat(32)}), b"");
-    assert_eq!(common::error_code(&raw.reply()), "md5_mismatch");
+    assert_eq!(crate::common::error_code(&raw.reply()), "md5_mismatch");
     assert!(moto.keys(&bucket).is_empty(), "{:?}", moto.keys(&bucket));
     assert_eq!(moto.multipart_uploads(&bucket), 0);
 }
 
 #[test]
+#[parallel(heavy)]
 fn two_servers_share_one_bucket() {
     let moto = shared_moto();
     let bucket = moto.new_bucket();
@@ -620,6 +624,7 @@ fn two_servers_share_one_bucket() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn an_upload_cut_by_killing_its_server_resumes_through_another() {
     let moto = shared_moto();
     let bucket = moto.new_bucket();
@@ -652,6 +657,7 @@ fn an_upload_cut_by_killing_its_server_resumes_through_another() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn a_store_that_goes_away_mid_upload_is_reported_and_recovered_from() {
     let moto = Moto::start();
     let port = moto.port;
@@ -667,7 +673,11 @@ fn a_store_that_goes_away_mid_upload_is_reported_and_recovered_from() {
     let bytes = std::fs::read(&path).unwrap();
     let _ = raw.stream.write_all(&bytes[(12 * MIB) as usize..]);
     let reply = raw.reply();
-    assert_eq!(common::error_code(&reply), "store_unavailable", "{reply:?}");
+    assert_eq!(
+        crate::common::error_code(&reply),
+        "store_unavailable",
+        "{reply:?}"
+    );
     // A request for files says so too, with the client's exit code for a refusal.
     let listed = server.client(&["ls"]);
     assert_eq!(listed.status.code(), Some(5), "{}", stderr(&listed));
@@ -710,6 +720,7 @@ fn a_store_that_goes_away_mid_upload_is_reported_and_recovered_from() {
 }
 
 #[test]
+#[parallel(heavy)]
 fn start_up_says_why_a_store_cannot_be_used() {
     let moto = shared_moto();
     let root = TempDir::new("start-up");
