@@ -754,3 +754,32 @@ fn start_up_says_why_a_store_cannot_be_used() {
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("s3://BUCKET"), "{}", stderr(&bad));
 }
+
+#[test]
+#[serial(heavy)]
+fn stalled_uploads_into_a_bucket_hold_no_part_memory() {
+    let backend = Backend::bucket();
+    let server = backend.serve(&[]);
+    let before = server.rss_mib();
+    // 48 clients each send 6 MiB of a part (below the 8 MiB that would go to the store) and
+    // stall: held in memory, that would be 288 MiB.
+    let body = vec![b's'; (6 * MIB) as usize];
+    let mut stalled = Vec::new();
+    for i in 0..48 {
+        let mut raw = RawClient::connect(server.addr);
+        let name = format!("stalled-{i}.bin");
+        raw.send_frame(&json!({"op": "put", "name": name, "total": 20 * MIB}), b"");
+        assert!(matches!(raw.reply(), Some(Reply::Ready { .. })));
+        raw.send_head(&json!({"op": "put_data", "size": 20 * MIB}));
+        raw.send_bytes(&body);
+        stalled.push(raw);
+    }
+    // Every upload noticed its client stalled and spooled its part.
+    std::thread::sleep(Duration::from_secs(2));
+    let held = server.rss_mib() - before;
+    assert!(
+        held < 96.0,
+        "48 stalled uploads hold {held:.1} MiB more than an idle server"
+    );
+    drop(stalled);
+}

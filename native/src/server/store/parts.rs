@@ -19,6 +19,7 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -45,6 +46,13 @@ const PARTS_PER_UPLOAD: usize = 2;
 const FIRST_BLOCK: usize = 4 * 1024;
 /// The largest block a part fills at once.
 const MAX_BLOCK: usize = 256 * 1024;
+/// Most bytes of unfinished parts all uploads of the server hold in memory together; past
+/// it, an upload writes its part to its spool instead (clients that trickle bytes without
+/// ever stalling, a thousand of them, hold no more than this).
+const HELD_BUDGET: usize = 32 << 20;
+
+/// Bytes of unfinished parts held in memory by all uploads (see [`HELD_BUDGET`]).
+static HELD: AtomicUsize = AtomicUsize::new(0);
 
 /// What the state object of an unfinished upload holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -189,6 +197,8 @@ impl BucketUpload {
             self.seal_block();
             if self.part_len() == PART_SIZE {
                 self.send_part().await?;
+            } else if HELD.load(Ordering::Relaxed) > HELD_BUDGET {
+                self.spill().await?;
             }
         }
         Ok(())
@@ -200,6 +210,7 @@ impl BucketUpload {
             let mut block = std::mem::take(&mut self.block);
             block.truncate(self.filled);
             self.blocks_len += block.len();
+            HELD.fetch_add(block.len(), Ordering::Relaxed);
             self.blocks.push(Bytes::from(block));
         }
         self.block = Vec::new();
@@ -220,6 +231,14 @@ impl BucketUpload {
         while self.sending.len() >= PARTS_PER_UPLOAD {
             self.settle_first().await?;
         }
+        // The part's memory is counted as in flight from here (the server-wide permit).
+        let permit = self
+            .bucket
+            .parts_in_flight
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(io::Error::other)?;
         let mut chunks = Vec::with_capacity(self.blocks.len() + 1);
         if let Some(spool) = self.spool.take().filter(|_| self.spooled > 0) {
             let len = self.spooled;
@@ -229,17 +248,11 @@ impl BucketUpload {
         }
         chunks.append(&mut self.blocks);
         let bytes = self.part_len() as u64;
+        HELD.fetch_sub(self.blocks_len, Ordering::Relaxed);
         self.spooled = 0;
         self.blocks_len = 0;
         let payload = PutPayload::from_iter(chunks);
         let index = self.state.parts.len() + self.sending.len();
-        let permit = self
-            .bucket
-            .parts_in_flight
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(io::Error::other)?;
         let (bucket, key, id) = (
             self.bucket.clone(),
             self.key.clone(),
@@ -315,10 +328,18 @@ impl BucketUpload {
         while !self.sending.is_empty() {
             self.settle_first().await?;
         }
+        self.spill().await?;
+        self.next_block = FIRST_BLOCK;
+        Ok(())
+    }
+
+    /// Writes the part's full blocks to the spool and lets go of them.
+    async fn spill(&mut self) -> io::Result<()> {
         if self.blocks.is_empty() {
             return Ok(());
         }
         let blocks = std::mem::take(&mut self.blocks);
+        HELD.fetch_sub(self.blocks_len, Ordering::Relaxed);
         let spool = match self.spool.take() {
             Some(spool) => spool,
             None => {
@@ -339,7 +360,6 @@ impl BucketUpload {
         self.spool = Some(spool);
         self.spooled += self.blocks_len;
         self.blocks_len = 0;
-        self.next_block = FIRST_BLOCK;
         Ok(())
     }
 
@@ -367,6 +387,7 @@ impl BucketUpload {
         self.spool = None;
         self.spooled = 0;
         self.blocks.clear();
+        HELD.fetch_sub(self.blocks_len, Ordering::Relaxed);
         self.blocks_len = 0;
         self.block = Vec::new();
         self.filled = 0;
@@ -378,8 +399,8 @@ impl BucketUpload {
 
     /// Completes the upload: the object appears whole, with its MD5 recorded.
     pub async fn commit(self) -> Result<(), StorageError> {
-        if let Some(message) = self.failed {
-            return Err(StorageError::Unavailable(message));
+        if let Some(message) = &self.failed {
+            return Err(StorageError::Unavailable(message.clone()));
         }
         let parts = self
             .state
@@ -413,6 +434,12 @@ impl BucketUpload {
         }
         let state = self.state.clone();
         self.bucket.drop_upload(&self.name, &state).await;
+    }
+}
+
+impl Drop for BucketUpload {
+    fn drop(&mut self) {
+        HELD.fetch_sub(self.blocks_len, Ordering::Relaxed);
     }
 }
 
