@@ -23,7 +23,9 @@ fi
 
 step "moto's S3 server and boto3 (a real S3-compatible store: native/tests/object_store.rs)"
 if ! python3 -c "import moto.server, boto3, flask, werkzeug" >/dev/null 2>&1; then
-  python3 -m pip install --quiet 'moto[server]' boto3
+  # Debian's own Python refuses pip installs into it without --break-system-packages.
+  python3 -m pip install --quiet 'moto[server]' boto3 \
+    || python3 -m pip install --quiet --break-system-packages 'moto[server]' boto3
 fi
 
 step "cargo fmt --all --check"
