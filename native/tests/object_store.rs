@@ -186,6 +186,8 @@ fn aws_env(endpoint: &str) -> Vec<(String, String)> {
 /// Where a test's servers keep files: a folder of their own, or a fresh bucket.
 struct Backend {
     store: Option<String>,
+    /// The bucket, on the shared moto.
+    bucket: Option<String>,
     env: Vec<(String, String)>,
 }
 
@@ -193,6 +195,7 @@ impl Backend {
     fn folder() -> Backend {
         Backend {
             store: None,
+            bucket: None,
             env: Vec::new(),
         }
     }
@@ -205,6 +208,7 @@ impl Backend {
     fn bucket_on(moto: &Moto, bucket: &str) -> Backend {
         Backend {
             store: Some(format!("s3://{bucket}/files")),
+            bucket: Some(bucket.to_string()),
             env: aws_env(&moto.endpoint()),
         }
     }
@@ -325,6 +329,7 @@ on_both_backends!(
     a_download_resumes_at_an_offset,
     rm_partial_removes_an_unfinished_upload,
     a_client_that_stalls_mid_body_still_stores_every_byte,
+    an_abandoned_upload_is_swept_after_the_partial_ttl,
 );
 
 fn put_ls_get_rm_round_trip(backend: &Backend) {
@@ -550,6 +555,28 @@ fn a_client_that_stalls_mid_body_still_stores_every_byte(backend: &Backend) {
     assert!(matches!(raw.reply(), Some(Reply::Stored { .. })));
     let downloads = TempDir::new("stall-get");
     assert_eq!(get_md5(&server, "stalled.bin", &downloads), md5);
+}
+
+fn an_abandoned_upload_is_swept_after_the_partial_ttl(backend: &Backend) {
+    let server = backend.serve(&["--partial-ttl", "1"]);
+    let dir = TempDir::new("ttl");
+    let path = dir.join("abandoned.bin");
+    write_pattern(&path, 12 * MIB, 15);
+    let raw = start_upload(&server, "abandoned.bin", &path, (9 * MIB) as usize);
+    wait_until(Duration::from_secs(20), "a partial upload is kept", || {
+        sizes(&server, true)
+            .iter()
+            .any(|(name, _)| name == "abandoned.bin")
+    });
+    drop(raw);
+    wait_until(Duration::from_secs(20), "the sweep removes it", || {
+        sizes(&server, true).is_empty()
+    });
+    if let Some(bucket) = &backend.bucket {
+        // The multipart upload itself is aborted, not only forgotten.
+        assert_eq!(shared_moto().multipart_uploads(bucket), 0);
+    }
+    assert!(names(&server, &[]).is_empty());
 }
 
 // ---- The bucket only. ----
