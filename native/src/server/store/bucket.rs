@@ -28,7 +28,7 @@ use seam_core::BodyDigest;
 use tokio::sync::Semaphore;
 use tracing::warn;
 
-use super::parts::{BucketUpload, UploadState};
+use super::parts::{BucketUpload, UploadState, PART_SIZE};
 use crate::server::storage::StorageError;
 
 /// Parts being sent to the store at once, across every upload of this server: with
@@ -279,7 +279,10 @@ impl Bucket {
     ) -> Result<BucketUpload, StorageError> {
         let key = self.key(name)?;
         if let Some(state) = self.read_state(name).await? {
-            if resume && state.bytes() <= total {
+            // Parts after a short one would make S3 refuse the whole: a kept upload goes
+            // on only from whole parts (or is already complete).
+            let whole_parts = state.parts.iter().all(|p| p.bytes == PART_SIZE as u64);
+            if resume && (state.bytes() == total || whole_parts && state.bytes() < total) {
                 if let Some(upload) = BucketUpload::resume(self.clone(), name, key.clone(), &state)
                 {
                     return Ok(upload);
