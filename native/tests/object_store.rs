@@ -10,6 +10,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::common::tutorial::{tutorial_head, RawTutorial};
 use crate::common::{
     md5_of, seam, stderr, stdout, unsafe_free_kill, wait_until, wait_until_gone, write_pattern,
     RawClient, Server, TempDir,
@@ -330,6 +331,9 @@ on_both_backends!(
     rm_partial_removes_an_unfinished_upload,
     a_client_that_stalls_mid_body_still_stores_every_byte,
     an_abandoned_upload_is_swept_after_the_partial_ttl,
+    an_upload_over_the_size_limit_is_refused,
+    an_upload_over_the_partial_quota_is_refused,
+    a_tutorial_upload_md5_client_stores_only_a_matching_file,
 );
 
 fn put_ls_get_rm_round_trip(backend: &Backend) {
@@ -577,6 +581,77 @@ fn an_abandoned_upload_is_swept_after_the_partial_ttl(backend: &Backend) {
         assert_eq!(shared_moto().multipart_uploads(bucket), 0);
     }
     assert!(names(&server, &[]).is_empty());
+}
+
+fn an_upload_over_the_size_limit_is_refused(backend: &Backend) {
+    let server = backend.serve(&["--max-upload", "1000"]);
+    let mut raw = RawClient::connect(server.addr);
+    raw.send_frame(&json!({"op": "put", "name": "big.bin", "total": 1001}), b"");
+    assert_eq!(crate::common::error_code(&raw.reply()), "too_large");
+    assert!(names(&server, &[]).is_empty());
+    assert!(sizes(&server, true).is_empty());
+}
+
+fn an_upload_over_the_partial_quota_is_refused(backend: &Backend) {
+    let server = backend.serve(&["--max-partial-bytes", &(14 * MIB).to_string()]);
+    let dir = TempDir::new("quota");
+    let first = dir.join("first.bin");
+    write_pattern(&first, 12 * MIB, 16);
+    let raw = start_upload(&server, "first.bin", &first, (9 * MIB) as usize);
+    // The folder keeps 9 MiB, the bucket the 8 MiB part the store took.
+    wait_until(
+        Duration::from_secs(20),
+        "the first upload's bytes are kept",
+        || {
+            sizes(&server, true)
+                .iter()
+                .any(|(name, bytes)| name == "first.bin" && *bytes >= 8 * MIB)
+        },
+    );
+    drop(raw);
+    // Counted at most once a second: wait past that.
+    std::thread::sleep(Duration::from_millis(1100));
+    let mut raw = RawClient::connect(server.addr);
+    raw.send_frame(
+        &json!({"op": "put", "name": "second.bin", "total": 7 * MIB}),
+        b"",
+    );
+    assert_eq!(crate::common::error_code(&raw.reply()), "too_large");
+    assert!(sizes(&server, true)
+        .iter()
+        .all(|(name, _)| name == "first.bin"));
+}
+
+fn a_tutorial_upload_md5_client_stores_only_a_matching_file(backend: &Backend) {
+    let mut server = backend.serve(&["--tutorial", "upload-md5=127.0.0.1:0"]);
+    let mut line = String::new();
+    server.stdout.read_line(&mut line).unwrap();
+    // "seam: tutorial upload-md5 listener on ADDR"
+    let addr: std::net::SocketAddr = line.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    let mut client = RawTutorial::connect(addr);
+    let body = vec![b't'; (9 * MIB) as usize];
+    let head = |name: &str| {
+        tutorial_head(&format!(
+            r#"{{"action": "put", "filename": "{name}", "filesize": {}}}"#,
+            body.len()
+        ))
+    };
+    client.send(&head("wrong.bin"));
+    client.send(&body);
+    assert_eq!(client.read_exact(3), b"200");
+    client.send(&[b'0'; 32]);
+    assert_eq!(client.read_exact(5), b"10000");
+    client.send(&head("right.bin"));
+    client.send(&body);
+    assert_eq!(client.read_exact(3), b"200");
+    client.send(seam_core::md5_hex(&body).as_bytes());
+    assert_eq!(client.read_exact(3), b"100");
+    assert_eq!(names(&server, &[]), vec!["right.bin".to_string()]);
+    wait_until(
+        Duration::from_secs(20),
+        "the refused upload leaves nothing",
+        || sizes(&server, true).is_empty(),
+    );
 }
 
 // ---- The bucket only. ----
