@@ -334,6 +334,7 @@ on_both_backends!(
     an_upload_over_the_size_limit_is_refused,
     an_upload_over_the_partial_quota_is_refused,
     a_tutorial_upload_md5_client_stores_only_a_matching_file,
+    a_download_whose_client_stops_reading_a_while_sends_every_byte,
 );
 
 fn put_ls_get_rm_round_trip(backend: &Backend) {
@@ -652,6 +653,23 @@ fn a_tutorial_upload_md5_client_stores_only_a_matching_file(backend: &Backend) {
         "the refused upload leaves nothing",
         || sizes(&server, true).is_empty(),
     );
+}
+
+fn a_download_whose_client_stops_reading_a_while_sends_every_byte(backend: &Backend) {
+    let server = backend.serve(&[]);
+    let dir = TempDir::new("paused");
+    let path = dir.join("paused.bin");
+    let md5 = write_pattern(&path, 24 * MIB + 1, 17);
+    assert!(put(&server, &path, &[]).status.success());
+    let mut raw = RawClient::connect(server.addr);
+    raw.send_frame(&json!({"op": "get", "name": "paused.bin"}), b"");
+    // The server fills the socket, lets go of its blocks (and its GET from the bucket), and
+    // reads on from where the client is when it reads again.
+    std::thread::sleep(Duration::from_millis(1500));
+    let (_, body) = raw.read_reply().expect("the file");
+    assert_eq!(body.len() as u64, 24 * MIB + 1);
+    assert_eq!(seam_core::md5_hex(&body), md5);
+    assert!(matches!(raw.reply(), Some(Reply::FileEnd { md5: sent }) if sent == md5));
 }
 
 // ---- The bucket only. ----

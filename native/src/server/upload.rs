@@ -113,8 +113,7 @@ impl Upload {
 impl Drop for Upload {
     fn drop(&mut self) {
         if let Some(incoming) = self.incoming.take() {
-            // A bucket's upload is aborted by a request: on its own task.
-            tokio::spawn(incoming.discard());
+            incoming.discard_soon();
         }
     }
 }

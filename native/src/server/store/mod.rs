@@ -266,6 +266,17 @@ impl Incoming {
         }
     }
 
+    /// Drops the upload and what it kept, from a place that cannot wait: the folder's
+    /// partial file goes at once, a bucket's multipart upload is aborted on a task of its own.
+    pub fn discard_soon(self) {
+        match self {
+            Incoming::Folder(upload) => upload.discard(),
+            Incoming::Bucket(upload) => {
+                tokio::spawn(upload.discard());
+            }
+        }
+    }
+
     /// Drops the upload and what it kept (its bytes are known to be wrong).
     pub async fn discard(self) {
         match self {
