@@ -853,6 +853,17 @@ fn start_up_says_why_a_store_cannot_be_used() {
             .output()
             .expect("seam runs")
     };
+    // A usable store is said so, after the address.
+    let bucket = moto.new_bucket();
+    let mut server = Backend::bucket_on(moto, &bucket).serve(&[]);
+    let mut line = String::new();
+    server.stdout.read_line(&mut line).unwrap();
+    assert!(
+        line.contains(&format!(
+            "the store s3://{bucket}/files was listed, written and deleted from"
+        )),
+        "{line}"
+    );
     let missing = serve("s3://no-such-bucket", &moto.endpoint());
     assert!(!missing.status.success());
     assert!(

@@ -170,6 +170,12 @@ pub async fn serve(
             ));
         }
     }
+    if let Store::Bucket(bucket) = &shared.store {
+        announce(&format!(
+            "seam: the store {} was listed, written and deleted from (a probe object)",
+            bucket.url()
+        ));
+    }
 
     let slots = Arc::new(Semaphore::new(args.max_conns));
     let tutorial_tasks = tutorial::spawn(tutorials, &shared, &slots);
