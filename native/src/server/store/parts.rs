@@ -29,6 +29,7 @@ use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
 use object_store::{MultipartId, ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::warn;
 
@@ -40,8 +41,8 @@ use crate::transfer::file_work;
 /// Bytes of every part but the last: above S3's 5 MiB minimum, a multiple of 64 (MD5's
 /// block), all equal (as Cloudflare R2 requires).
 pub const PART_SIZE: usize = 8 << 20;
-/// Parts of one upload being sent at once.
-const PARTS_PER_UPLOAD: usize = 2;
+/// Parts of one upload being sent at once (S3 takes parts in parallel; the AWS CLI sends 10).
+const PARTS_PER_UPLOAD: usize = 4;
 /// The first block a part fills, also after a stall.
 const FIRST_BLOCK: usize = 4 * 1024;
 /// The largest block a part fills at once.
@@ -107,6 +108,9 @@ pub struct BucketUpload {
     filled: usize,
     next_block: usize,
     sending: VecDeque<Sending>,
+    /// The task that writes the state object, and the latest state for it: the state is
+    /// written beside the parts, never in their way.
+    states: Option<(watch::Sender<UploadState>, JoinHandle<()>)>,
     /// The first failure, repeated by every later call.
     failed: Option<String>,
 }
@@ -156,6 +160,7 @@ impl BucketUpload {
             filled: 0,
             next_block: FIRST_BLOCK,
             sending: VecDeque::new(),
+            states: None,
             failed: None,
         }
     }
@@ -285,9 +290,37 @@ impl BucketUpload {
             bytes: sending.bytes,
         });
         self.state.md5_state = sending.md5_after;
-        self.save_state()
-            .await
-            .map_err(|e| io::Error::other(StoreFailure(e.to_string())))
+        self.publish_state();
+        Ok(())
+    }
+
+    /// Hands the state to the task that writes it (started on first use); only the latest
+    /// state is written when several come while one is being written.
+    fn publish_state(&mut self) {
+        if let Some((latest, _)) = &self.states {
+            latest.send_replace(self.state.clone());
+            return;
+        }
+        let (latest, mut changes) = watch::channel(self.state.clone());
+        changes.mark_changed();
+        let (bucket, name) = (self.bucket.clone(), self.name.clone());
+        let writer = tokio::spawn(async move {
+            while changes.changed().await.is_ok() {
+                let state = changes.borrow_and_update().clone();
+                if let Err(error) = put_state(&bucket, &name, &state).await {
+                    warn!(%error, name, "cannot save an upload's state");
+                }
+            }
+        });
+        self.states = Some((latest, writer));
+    }
+
+    /// Waits until the latest state is written (and stops its writer).
+    async fn flush_state(&mut self) {
+        if let Some((latest, writer)) = self.states.take() {
+            drop(latest);
+            let _ = writer.await;
+        }
     }
 
     /// Remembers (and logs) the first failure.
@@ -301,19 +334,9 @@ impl BucketUpload {
         io::Error::other(StoreFailure(message))
     }
 
-    /// Writes the state object.
+    /// Writes the state object (at the start, before any part).
     pub async fn save_state(&self) -> Result<(), StorageError> {
-        let key = self.bucket.state_key(&self.name)?;
-        let json = serde_json::to_vec(&self.state).map_err(io::Error::other)?;
-        self.bucket
-            .store()
-            .put(&key, PutPayload::from(json))
-            .await
-            .map_err(|e| {
-                self.bucket
-                    .failed("saving an upload's state", &self.name, e)
-            })?;
-        Ok(())
+        put_state(&self.bucket, &self.name, &self.state).await
     }
 
     /// Whether the upload holds no buffer.
@@ -328,6 +351,8 @@ impl BucketUpload {
         while !self.sending.is_empty() {
             self.settle_first().await?;
         }
+        // A resume, here or through another server, sees every part done.
+        self.flush_state().await;
         self.spill().await?;
         self.next_block = FIRST_BLOCK;
         Ok(())
@@ -384,6 +409,7 @@ impl BucketUpload {
                 self.sending.clear();
             }
         }
+        self.flush_state().await;
         self.spool = None;
         self.spooled = 0;
         self.blocks.clear();
@@ -398,7 +424,9 @@ impl BucketUpload {
     }
 
     /// Completes the upload: the object appears whole, with its MD5 recorded.
-    pub async fn commit(self) -> Result<(), StorageError> {
+    pub async fn commit(mut self) -> Result<(), StorageError> {
+        // No state write may come after the state's deletion below.
+        self.flush_state().await;
         if let Some(message) = &self.failed {
             return Err(StorageError::Unavailable(message.clone()));
         }
@@ -432,6 +460,7 @@ impl BucketUpload {
         for sending in std::mem::take(&mut self.sending) {
             let _ = sending.request.await;
         }
+        self.flush_state().await;
         let state = self.state.clone();
         self.bucket.drop_upload(&self.name, &state).await;
     }
@@ -441,6 +470,18 @@ impl Drop for BucketUpload {
     fn drop(&mut self) {
         HELD.fetch_sub(self.blocks_len, Ordering::Relaxed);
     }
+}
+
+/// Writes the state object of the upload of `name`.
+async fn put_state(bucket: &Bucket, name: &str, state: &UploadState) -> Result<(), StorageError> {
+    let key = bucket.state_key(name)?;
+    let json = serde_json::to_vec(state).map_err(io::Error::other)?;
+    bucket
+        .store()
+        .put(&key, PutPayload::from(json))
+        .await
+        .map_err(|e| bucket.failed("saving an upload's state", name, e))?;
+    Ok(())
 }
 
 /// The MD5 state in hex.
