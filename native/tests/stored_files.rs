@@ -120,8 +120,22 @@ fn ls_partial_lists_unfinished_uploads_and_rm_partial_removes_one() {
     let partials = json_lines(&server.client(&["ls", "--partial", "--json"]));
     assert_eq!(partials, [json!({"name": "half.bin", "bytes": 3000})]);
 
-    let output = server.client(&["rm", "--partial", "half.bin"]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    // The partial is written when the upload stalls, which can be before the server has
+    // seen the client go; until then the upload is still in use and is not removed.
+    wait_until(
+        Duration::from_secs(10),
+        "rm --partial once the server has let go of the upload",
+        || {
+            let output = server.client(&["rm", "--partial", "half.bin"]);
+            let refused_in_use = stderr(&output).contains("in_use");
+            assert!(
+                output.status.success() || refused_in_use,
+                "{}",
+                stderr(&output)
+            );
+            output.status.success()
+        },
+    );
     assert!(!partial_path(&server.root, "half.bin").exists());
     let output = server.client(&["rm", "--partial", "half.bin"]);
     assert_eq!(output.status.code(), Some(5));
