@@ -8,7 +8,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use crate::common::{error_code, seam, RawClient, Server};
+use crate::common::{error_code, seam, talk_until_logged, RawClient, Server};
 use seam_core::messages::Reply;
 use serde_json::json;
 use serial_test::parallel;
@@ -80,27 +80,9 @@ fn a_reader_that_falls_behind_gets_too_slow_after_whole_frames_and_exits_5() {
 
     let (mut fast, joined) = raw_join(&server, "fast");
     assert!(joined.is_some());
-    let text = "x".repeat(3000);
-    let started = Instant::now();
-    let mut sent = 0;
-    loop {
-        let log = server.log_text();
-        if log.contains("TooSlow") || log.contains("fell behind") {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the slow member never fell behind ({sent} lines sent)"
-        );
-        fast.send_frame(&json!({"op": "chat", "text": text}), b"");
-        loop {
-            let (header, _) = fast.read_reply().expect("the fast member stays connected");
-            if header.get("from") == Some(&json!("fast")) {
-                break;
-            }
-        }
-        sent += 1;
-    }
+    talk_until_logged(&server, &mut fast, &"x".repeat(3000), |log| {
+        log.contains("TooSlow") || log.contains("fell behind")
+    });
     // Some seconds later the slow member reads again: every frame it gets is whole, the
     // last is the error, and it exits with 5 (refused), not 1 (a frame cut in the middle).
     std::thread::sleep(Duration::from_secs(3));

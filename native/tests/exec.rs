@@ -311,28 +311,6 @@ fn the_command_is_killed_when_its_client_goes_away() {
 
 #[test]
 #[parallel(heavy)]
-fn a_request_sent_while_a_command_runs_is_answered_after_it() {
-    let server = Server::start(&["--allow-exec", "sh"]);
-    let mut client = RawClient::connect(server.addr);
-    client.send_frame(
-        &json!({"op": "exec", "argv": ["sh", "-c", "sleep 0.3; echo done"]}),
-        b"",
-    );
-    client.send_frame(&json!({"op": "echo", "size": 4}), b"ping");
-    let (header, body) = client.read_reply().unwrap();
-    assert_eq!(header["op"], "output");
-    assert_eq!(body, b"done\n");
-    assert!(matches!(
-        client.reply(),
-        Some(Reply::Exit { code: Some(0), .. })
-    ));
-    let (header, body) = client.read_reply().unwrap();
-    assert_eq!(header["op"], "echo");
-    assert_eq!(body, b"ping");
-}
-
-#[test]
-#[parallel(heavy)]
 fn a_malformed_exec_request_is_refused_and_the_connection_goes_on() {
     let server = Server::start(&["--allow-exec", "echo"]);
     let mut client = RawClient::connect(server.addr);

@@ -92,14 +92,23 @@ fn a_request_sent_early_is_still_answered_after_the_command() {
     // Two requests sent early, the second with a body, all read ahead while it runs.
     client.send_frame(&json!({"op": "echo", "size": 4}), b"ping");
     client.send_frame(&json!({"op": "echo", "size": 5}), b"pong!");
-    let (_, body) = client.read_reply().unwrap();
+    let (header, body) = client.read_reply().unwrap();
+    assert_eq!(header["op"], "output");
     assert_eq!(body, b"done\n");
     assert!(matches!(
         client.reply(),
         Some(Reply::Exit { code: Some(0), .. })
     ));
-    assert_eq!(client.read_reply().unwrap().1, b"ping");
-    assert_eq!(client.read_reply().unwrap().1, b"pong!");
+    let (header, body) = client.read_reply().unwrap();
+    assert_eq!(
+        (&header["op"], body.as_slice()),
+        (&json!("echo"), &b"ping"[..])
+    );
+    let (header, body) = client.read_reply().unwrap();
+    assert_eq!(
+        (&header["op"], body.as_slice()),
+        (&json!("echo"), &b"pong!"[..])
+    );
 }
 
 #[test]

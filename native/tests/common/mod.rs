@@ -451,3 +451,31 @@ pub fn wait_until_gone(pid: u32, within: Duration) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// The chat member `fast` says `text` again and again, reading each line back before the next
+/// (so it is never held up itself), until the server's log shows `fell_behind`; returns how
+/// many lines it said. Fails after 60 s.
+pub fn talk_until_logged(
+    server: &Server,
+    fast: &mut RawClient,
+    text: &str,
+    fell_behind: impl Fn(&str) -> bool,
+) -> usize {
+    let started = std::time::Instant::now();
+    let mut sent = 0;
+    while !fell_behind(&server.log_text()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the slow member never fell behind ({sent} lines sent)"
+        );
+        fast.send_frame(&serde_json::json!({"op": "chat", "text": text}), b"");
+        loop {
+            let (header, _) = fast.read_reply().expect("the fast member stays connected");
+            if header.get("from") == Some(&serde_json::json!("fast")) {
+                break;
+            }
+        }
+        sent += 1;
+    }
+    sent
+}
